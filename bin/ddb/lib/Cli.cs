@@ -1,0 +1,165 @@
+// The one exit path of every script: parse the arguments, resolve and say the context, run,
+// and turn every known failure into one line on stderr with an exit code
+// (0 ok, 1 failure, 2 usage or refused, 130 interrupted). DDB_DEBUG=1 adds the details.
+using System.CommandLine;
+using System.Net.Sockets;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+
+namespace Cruddur.Ddb;
+
+public sealed record Invocation(DdbContext Context, ParseResult Args, CancellationToken Cancel)
+{
+    public T Get<T>(Option<T> option) => Args.GetValue(option)!;
+    public T Get<T>(Argument<T> argument) => Args.GetValue(argument)!;
+}
+
+public static class Cli
+{
+    public static bool Debug => Environment.GetEnvironmentVariable("DDB_DEBUG") is "1" or "true";
+
+    public static string ScriptPath => AppContext.GetData("EntryPointFilePath") as string ?? Environment.ProcessPath ?? "ddb";
+    public static string ScriptDir => AppContext.GetData("EntryPointFileDirectoryPath") as string ?? AppContext.BaseDirectory;
+    public static string Name => Path.GetFileName(ScriptPath);
+
+    /// <summary>
+    /// The script's command, described by the header comment of its own file (the comment lines
+    /// after the shebang), so that the file and its --help say the same. The word prod is taken
+    /// out of the arguments before parsing (see DdbContext.SplitProd); the header's usage line shows it.
+    /// </summary>
+    public static RootCommand Command()
+    {
+        var root = new RootCommand(Header());
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single()); // the scripts are versioned with the repo
+        return root;
+    }
+
+    static string Header()
+    {
+        try
+        {
+            var lines = File.ReadLines(ScriptPath)
+                .Skip(1)
+                .TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal))
+                .Select(l => l.Length > 2 && l[2] == ' ' ? l[3..] : l[2..]);
+            return string.Join('\n', lines).Trim();
+        }
+        catch (IOException)
+        {
+            return Name;
+        }
+    }
+
+    /// <summary>Runs a script: parse, resolve the context, say it on stderr, act, and exit through one place.</summary>
+    /// <param name="tableArgument">a TABLE argument that, when given, replaces the messages table.</param>
+    /// <param name="saysTable">false for scripts that act on the endpoint rather than a table.</param>
+    public static int Run(string[] args, RootCommand command, Func<Invocation, Task<int>> action,
+        bool saysTable = true, Argument<string?>? tableArgument = null)
+    {
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        DdbContext? context = null;
+        try
+        {
+            var (prod, rest) = DdbContext.SplitProd(args);
+            var parsed = command.Parse(rest);
+            if (parsed.Errors.Count > 0)
+                throw new UserError($"{parsed.Errors[0].Message} (see {Name} --help)", 2);
+            if (parsed.Action is not null) // --help, --version
+                return parsed.Invoke();
+            context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable);
+            if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
+                context = context with { Table = table };
+            Console.Error.WriteLine(context.Describe(saysTable ? null : "DynamoDB"));
+            if (context is { Prod: true, Endpoint: { } endpoint })
+                Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
+            return action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            var (message, code) = Explain(e, context, cts.IsCancellationRequested);
+            Console.Out.Flush();
+            Console.Error.WriteLine(Secrets.Scrub($"{Name}: {message}"));
+            if (Debug) Console.Error.WriteLine(Secrets.Scrub(e.ToString()));
+            return code;
+        }
+    }
+
+    /// <summary>What went wrong, in one line a user can act on, and the exit code.</summary>
+    public static (string Message, int Code) Explain(Exception e, DdbContext? ctx, bool interrupted = false)
+    {
+        var table = ctx?.Table ?? DdbContext.DefaultTable;
+        var where = ctx?.Where ?? "DynamoDB";
+        switch (e)
+        {
+            case UserError u:
+                return (u.Message, u.ExitCode);
+            case OperationCanceledException when interrupted:
+                return ("interrupted", 130);
+            case ResourceNotFoundException:
+                return ($"table '{table}' does not exist at {where}: create it with ./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")}", 1);
+        }
+        if (Unreachable(e))
+            return ctx?.Prod == true && ctx.Endpoint is null
+                ? ($"cannot reach {where}: check your network and AWS_REGION", 1)
+                : ($"cannot reach DynamoDB at {where}: is DynamoDB Local running? Start it with ./bin/ddb/local up", 1);
+        return e switch
+        {
+            AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidSignatureException" or "ExpiredTokenException" or "ExpiredToken" } s =>
+                ($"AWS rejected the credentials ({s.ErrorCode}): refresh them (aws sso login) or pick another AWS_PROFILE", 1),
+            AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
+                ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
+            AmazonServiceException s when s.ErrorCode is { Length: > 0 } => ($"DynamoDB {s.ErrorCode}: {s.Message}", 1),
+            AmazonServiceException s => ($"DynamoDB error {(int)s.StatusCode}: {s.Message}", 1),
+            AmazonClientException c => ($"AWS SDK: {c.Message}", 1),
+            _ => ($"unexpected {e.GetType().Name}: {e.Message} (run with DDB_DEBUG=1 for details)", 1),
+        };
+    }
+
+    static bool Unreachable(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is HttpRequestException or SocketException or TimeoutException
+                || x is TaskCanceledException && x.InnerException is TimeoutException)
+                return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Asks the user to type <paramref name="expected"/> on a terminal; refuses (exit 2) when there is
+    /// no terminal or the answer differs. Nothing is changed before this returns.
+    /// </summary>
+    public static void Confirm(string prompt, string expected)
+    {
+        if (Console.IsInputRedirected || Console.IsErrorRedirected)
+            throw new UserError("refusing to delete in prod without a terminal to confirm on; add --yes if you mean it", 2);
+        Console.Error.Write(prompt);
+        var answer = Console.ReadLine()?.Trim();
+        if (answer != expected)
+            throw new UserError($"'{answer}' is not '{expected}': nothing deleted", 2);
+    }
+
+    /// <summary>Stops with a usage error (exit 2).</summary>
+    public static UserError Usage(string message) => new($"{message} (see {Name} --help)", 2);
+}
+
+/// <summary>Keeps secret keys and session tokens out of everything the scripts print.</summary>
+public static class Secrets
+{
+    static readonly string[] Values = new[] { "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" }
+        .Select(Environment.GetEnvironmentVariable)
+        .Where(v => v is { Length: >= 8 })
+        .Cast<string>()
+        .ToArray();
+
+    public static string Scrub(string text)
+    {
+        foreach (var v in Values) text = text.Replace(v, "****");
+        return text;
+    }
+}

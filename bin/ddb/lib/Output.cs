@@ -1,0 +1,168 @@
+// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json,
+// progress on stderr. Colours only on a terminal and never with NO_COLOR.
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Cruddur.Ddb;
+
+public static class Output
+{
+    public static bool Colour =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) && !Console.IsOutputRedirected;
+
+    static IAnsiConsole? _stdout;
+
+    /// <summary>Stdout for tables; when piped it does not wrap at 80 columns and has no colour.</summary>
+    public static IAnsiConsole Stdout => _stdout ??= Create(Console.Out, Console.IsOutputRedirected);
+
+    /// <summary>Stderr, for progress bars; only ever used when stderr is a terminal.</summary>
+    public static IAnsiConsole Stderr => Create(Console.Error, Console.IsErrorRedirected);
+
+    static IAnsiConsole Create(TextWriter writer, bool redirected)
+    {
+        var noColor = redirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = noColor ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+        });
+        if (redirected) console.Profile.Width = 4096;
+        return console;
+    }
+
+    /// <summary>A table like the AWS CLI's: a title, column headers, one row each.</summary>
+    public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var table = new Table { Title = new TableTitle(Markup.Escape(title)), Border = TableBorder.Ascii };
+        foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(c)));
+        if (columns.Count == 1) table.HideHeaders();
+        foreach (var row in rows) table.AddRow(row.Select(v => (IRenderable)new Text(v)).ToArray());
+        Stdout.Write(table);
+    }
+
+    /// <summary>Name/value lines, e.g. a table summary.</summary>
+    public static void Fields(string title, IEnumerable<(string Name, string Value)> fields)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        foreach (var (name, value) in fields)
+            grid.AddRow(new Text(name, Colour ? new Style(Color.Grey) : Style.Plain), new Text(value));
+        Stdout.Write(new Rows(new Text(title, Colour ? new Style(decoration: Decoration.Bold) : Style.Plain), grid));
+    }
+
+    /// <summary>The fields that describe a table, shared by schema-load and describe-table.</summary>
+    public static IEnumerable<(string, string)> TableFields(TableDescription t)
+    {
+        static string Keys(IEnumerable<KeySchemaElement>? k) =>
+            k is null ? "-" : string.Join(", ", k.Select(e => $"{e.AttributeName} ({e.KeyType?.Value})"));
+        static string Capacity(ProvisionedThroughputDescription? p) =>
+            p is null ? "-" : $"{p.ReadCapacityUnits ?? 0} read / {p.WriteCapacityUnits ?? 0} write";
+        var billing = t.BillingModeSummary?.BillingMode?.Value ?? "PROVISIONED";
+        yield return ("status", t.TableStatus?.Value ?? "-");
+        yield return ("key", Keys(t.KeySchema));
+        yield return ("attributes", string.Join(", ", (t.AttributeDefinitions ?? []).Select(a => $"{a.AttributeName} ({a.AttributeType?.Value})")));
+        yield return ("billing", billing == "PROVISIONED" ? $"PROVISIONED, {Capacity(t.ProvisionedThroughput)}" : billing);
+        foreach (var g in t.GlobalSecondaryIndexes ?? [])
+            yield return ("index", $"{g.IndexName}: {Keys(g.KeySchema)}, projection {g.Projection?.ProjectionType?.Value}, "
+                + (billing == "PROVISIONED" ? Capacity(g.ProvisionedThroughput) + ", " : "") + (g.IndexStatus?.Value ?? "-"));
+        yield return ("stream", t.StreamSpecification is { StreamEnabled: true } s
+            ? $"{s.StreamViewType?.Value} {t.LatestStreamArn}" : "off");
+        yield return ("items", $"{t.ItemCount ?? 0} (about {Bytes(t.TableSizeBytes ?? 0)}, refreshed by DynamoDB every ~6 hours)");
+        yield return ("deletion protection", t.DeletionProtectionEnabled == true ? "on" : "off");
+        yield return ("encryption", t.SSEDescription is { } sse ? $"{sse.SSEType?.Value ?? "KMS"} {sse.Status?.Value}" : "AWS owned key");
+        yield return ("created", t.CreationDateTime?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'") ?? "-");
+        yield return ("arn", t.TableArn ?? "-");
+    }
+
+    static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
+
+    // ---- JSON -------------------------------------------------------------------------------
+
+    static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Utf8JsonWriter JsonWriter(Stream stream, bool indented = false) =>
+        new(stream, JsonOptions with { Indented = indented });
+
+    /// <summary>An item as plain JSON ({"pk": "..."}), or with the type wrappers ({"pk": {"S": "..."}}) when raw.</summary>
+    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item, bool raw)
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in item)
+        {
+            w.WritePropertyName(name);
+            if (raw) WriteRaw(w, value); else WritePlain(w, value);
+        }
+        w.WriteEndObject();
+    }
+
+    static void WritePlain(Utf8JsonWriter w, AttributeValue v)
+    {
+        if (v.S is not null) w.WriteStringValue(v.S);
+        else if (v.N is not null) w.WriteRawValue(v.N);
+        else if (v.BOOL is { } b) w.WriteBooleanValue(b);
+        else if (v.NULL == true) w.WriteNullValue();
+        else if (v.B is not null) w.WriteBase64StringValue(v.B.ToArray());
+        else if (v.M is not null)
+        {
+            w.WriteStartObject();
+            foreach (var (k, x) in v.M) { w.WritePropertyName(k); WritePlain(w, x); }
+            w.WriteEndObject();
+        }
+        else if (v.L is not null) { w.WriteStartArray(); foreach (var x in v.L) WritePlain(w, x); w.WriteEndArray(); }
+        else if (v.SS is not null) { w.WriteStartArray(); foreach (var s in v.SS) w.WriteStringValue(s); w.WriteEndArray(); }
+        else if (v.NS is not null) { w.WriteStartArray(); foreach (var n in v.NS) w.WriteRawValue(n); w.WriteEndArray(); }
+        else if (v.BS is not null) { w.WriteStartArray(); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
+        else w.WriteNullValue();
+    }
+
+    static void WriteRaw(Utf8JsonWriter w, AttributeValue v)
+    {
+        w.WriteStartObject();
+        if (v.S is not null) w.WriteString("S", v.S);
+        else if (v.N is not null) w.WriteString("N", v.N);
+        else if (v.BOOL is { } b) w.WriteBoolean("BOOL", b);
+        else if (v.NULL == true) w.WriteBoolean("NULL", true);
+        else if (v.B is not null) w.WriteBase64String("B", v.B.ToArray());
+        else if (v.M is not null)
+        {
+            w.WriteStartObject("M");
+            foreach (var (k, x) in v.M) { w.WritePropertyName(k); WriteRaw(w, x); }
+            w.WriteEndObject();
+        }
+        else if (v.L is not null) { w.WriteStartArray("L"); foreach (var x in v.L) WriteRaw(w, x); w.WriteEndArray(); }
+        else if (v.SS is not null) { w.WriteStartArray("SS"); foreach (var s in v.SS) w.WriteStringValue(s); w.WriteEndArray(); }
+        else if (v.NS is not null) { w.WriteStartArray("NS"); foreach (var n in v.NS) w.WriteStringValue(n); w.WriteEndArray(); }
+        else if (v.BS is not null) { w.WriteStartArray("BS"); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes one JSON document (an object or array built by <paramref name="write"/>) to stdout.</summary>
+    public static void Json(Action<Utf8JsonWriter> write)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var w = JsonWriter(stdout, indented: true)) write(w);
+        stdout.Write("\n"u8);
+    }
+
+    /// <summary>A value shortened to <paramref name="max"/> characters for one-line output.</summary>
+    public static string Clip(string? s, int max)
+    {
+        s = (s ?? "").ReplaceLineEndings(" ");
+        return s.Length <= max ? s : s[..(max - 1)] + "…";
+    }
+
+    public static string Plain(AttributeValue? v) =>
+        v is null ? "" : v.S ?? v.N ?? (v.BOOL is { } b ? (b ? "true" : "false") : v.NULL == true ? "null" : Compact(v));
+
+    static string Compact(AttributeValue v)
+    {
+        using var ms = new MemoryStream();
+        using (var w = JsonWriter(ms)) WritePlain(w, v);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+}
