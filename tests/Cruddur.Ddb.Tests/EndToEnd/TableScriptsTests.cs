@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>schema-load, list-tables, describe-table and drop against a real DynamoDB Local.</summary>
+public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
+{
+    [Fact]
+    public async Task Schema_load_creates_the_table_exactly_as_the_bootcamp_defines_it()
+    {
+        var r = Ok("schema-load");
+
+        Assert.Equal($"{Table} @ {Ddb.Endpoint} (local)", r.StderrLines[0]);
+        Assert.Contains($"[create] table {Table}", r.Stderr);
+        var t = (await Ddb.Client.DescribeTableAsync(Table)).Table;
+        Assert.Equal(TableStatus.ACTIVE, t.TableStatus);
+        Assert.Equal(["pk HASH", "sk RANGE"], t.KeySchema.Select(k => $"{k.AttributeName} {k.KeyType}"));
+        Assert.Equal(["message_group_uuid S", "pk S", "sk S"],
+            t.AttributeDefinitions.Select(a => $"{a.AttributeName} {a.AttributeType}").Order(StringComparer.Ordinal));
+        Assert.Equal((5, 5), (t.ProvisionedThroughput.ReadCapacityUnits, t.ProvisionedThroughput.WriteCapacityUnits));
+        Assert.True(t.BillingModeSummary is null || t.BillingModeSummary.BillingMode == BillingMode.PROVISIONED);
+        var gsi = Assert.Single(t.GlobalSecondaryIndexes);
+        Assert.Equal("message-group-sk-index", gsi.IndexName);
+        Assert.Equal(["message_group_uuid HASH", "sk RANGE"], gsi.KeySchema.Select(k => $"{k.AttributeName} {k.KeyType}"));
+        Assert.Equal(ProjectionType.ALL, gsi.Projection.ProjectionType);
+        Assert.Equal((5, 5), (gsi.ProvisionedThroughput.ReadCapacityUnits, gsi.ProvisionedThroughput.WriteCapacityUnits));
+        Assert.True(t.StreamSpecification.StreamEnabled);
+        Assert.Equal(StreamViewType.NEW_IMAGE, t.StreamSpecification.StreamViewType);
+        Assert.Contains("message-group-sk-index: message_group_uuid (HASH), sk (RANGE), projection ALL", r.Stdout);
+        Assert.Contains("ACTIVE", r.Stdout);
+    }
+
+    [Fact]
+    public async Task Schema_load_twice_skips_the_existing_table_and_keeps_its_data()
+    {
+        Ok("schema-load");
+        await Ddb.Client.PutItemAsync(Table, new() { ["pk"] = new() { S = "keep" }, ["sk"] = new() { S = "me" } });
+
+        var r = Ok("schema-load");
+
+        Assert.Contains($"[skip] table {Table} already exists", r.Stderr);
+        Assert.DoesNotContain("[differs]", r.Stderr);
+        Assert.Equal(1, (await Ddb.Client.ScanAsync(new ScanRequest(Table))).Count);
+    }
+
+    [Fact]
+    public async Task Schema_load_on_a_table_of_another_shape_lists_the_differences_and_fails()
+    {
+        await Ddb.Client.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = Table,
+            AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = ScalarAttributeType.S }],
+            KeySchema = [new() { AttributeName = "pk", KeyType = KeyType.HASH }],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        });
+
+        var r = Run("schema-load");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("[differs] key schema: expected pk HASH, sk RANGE, found pk HASH", r.Stderr);
+        Assert.Contains("[differs] billing mode: expected PROVISIONED, found PAY_PER_REQUEST", r.Stderr);
+        Assert.Contains("[differs] stream: expected on, NEW_IMAGE, found off", r.Stderr);
+        Assert.Contains("[differs] index message-group-sk-index: missing", r.Stderr);
+        Assert.Contains("differs from the definition in", r.StderrLines[^1]);
+        Assert.DoesNotContain("Exception", r.Stderr);
+    }
+
+    [Fact]
+    public void List_tables_prints_a_table_like_the_aws_cli_and_json_on_request()
+    {
+        Ok("schema-load");
+
+        var human = Ok("list-tables");
+        var json = Ok("list-tables", "--json");
+
+        Assert.Equal($"DynamoDB @ {Ddb.Endpoint} (local)", human.StderrLines[0]);
+        Assert.Contains("ListTables", human.Stdout);
+        Assert.Contains($"| {Table} |", human.Stdout);
+        var names = JsonSerializer.Deserialize<string[]>(json.Stdout)!;
+        Assert.Contains(Table, names);
+    }
+
+    [Fact]
+    public void Describe_table_shows_keys_index_stream_and_billing_of_a_named_table()
+    {
+        Ok("schema-load");
+
+        var r = Ok("describe-table", Table);
+        var json = JsonDocument.Parse(Ok("describe-table", Table, "--json").Stdout).RootElement;
+
+        Assert.Equal($"{Table} @ {Ddb.Endpoint} (local)", r.StderrLines[0]);
+        Assert.Contains("pk (HASH), sk (RANGE)", r.Stdout);
+        Assert.Contains("PROVISIONED, 5 read / 5 write", r.Stdout);
+        Assert.Contains("NEW_IMAGE", r.Stdout);
+        Assert.Equal(Table, json.GetProperty("name").GetString());
+        Assert.Equal("ACTIVE", json.GetProperty("status").GetString());
+        Assert.StartsWith("0", json.GetProperty("items").GetString());
+    }
+
+    [Fact]
+    public void Describe_table_of_a_missing_table_says_so_in_one_line()
+    {
+        AssertFails(Run("describe-table", "no-such-table"), 1, "table 'no-such-table' does not exist");
+    }
+
+    [Fact]
+    public async Task Drop_deletes_the_table_and_a_second_drop_is_a_clear_error()
+    {
+        Ok("schema-load");
+
+        var r = Ok("drop", Table);
+        Assert.Contains($"dropped {Table}", r.Stdout);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ddb.Client.DescribeTableAsync(Table));
+
+        AssertFails(Run("drop", Table), 1, $"table '{Table}' does not exist");
+    }
+
+    [Fact]
+    public void Drop_without_a_table_name_is_a_usage_error()
+    {
+        AssertFails(Run("drop"), 2, "Required argument missing");
+    }
+
+    [Fact]
+    public async Task Drop_in_prod_without_a_terminal_or_yes_refuses_and_deletes_nothing()
+    {
+        Ok("schema-load");
+        var prodEnv = new Dictionary<string, string?>
+        {
+            ["AWS_REGION"] = "eu-west-2",
+            ["AWS_ACCESS_KEY_ID"] = "AKIAPRODTEST",
+            ["AWS_SECRET_ACCESS_KEY"] = "prodsecret",
+        };
+
+        var refused = RunWith("drop", prodEnv, Table, "prod");
+
+        AssertFails(refused, 2, "refusing to delete in prod without a terminal");
+        Assert.Contains("WARNING: prod requests go to", refused.Stderr);
+        Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
+
+        var confirmed = RunWith("drop", prodEnv, Table, "prod", "--yes");
+        Assert.True(confirmed.ExitCode == 0, confirmed.ToString());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ddb.Client.DescribeTableAsync(Table));
+    }
+
+    [Fact]
+    public void An_unknown_option_or_extra_argument_is_a_usage_error_before_any_call()
+    {
+        AssertFails(Run("schema-load", "--bogus"), 2, "Unrecognized command or argument '--bogus'");
+        AssertFails(Run("list-tables", "extra"), 2, "Unrecognized command or argument 'extra'");
+    }
+
+    [Fact]
+    public void Help_prints_the_header_of_the_script_and_exits_zero()
+    {
+        var r = Ok("schema-load", "--help");
+
+        Assert.Contains("create the cruddur-messages table", r.Stdout);
+        Assert.Contains("Usage: ./bin/ddb/schema-load [prod]", r.Stdout);
+        Assert.Contains("IAM: dynamodb:CreateTable dynamodb:DescribeTable", r.Stdout);
+        Assert.DoesNotContain(".NET Run Command", r.Stdout);
+    }
+
+    [Fact]
+    public void An_unreachable_endpoint_fails_within_seconds_naming_it()
+    {
+        var dead = $"http://127.0.0.1:{Repo.FreePort()}";
+        var watch = Stopwatch.StartNew();
+
+        var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = dead });
+
+        AssertFails(r, 1, $"cannot reach DynamoDB at {dead}");
+        Assert.Contains("./bin/ddb/local up", r.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void The_generic_aws_endpoint_url_is_used_locally_when_the_dynamodb_one_is_unset()
+    {
+        Ok("schema-load");
+
+        var r = RunWith("list-tables", new Dictionary<string, string?>
+        {
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = null,
+            ["AWS_ENDPOINT_URL"] = Ddb.Endpoint,
+        });
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal($"DynamoDB @ {Ddb.Endpoint} (local)", r.StderrLines[0]);
+        Assert.Contains(Table, r.Stdout);
+    }
+
+    [Fact]
+    public void Prod_without_a_region_says_what_to_set()
+    {
+        var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = null }, "prod");
+
+        AssertFails(r, 1, "prod needs an AWS region: set AWS_REGION");
+    }
+
+    [Fact]
+    public void Prod_without_credentials_says_how_to_get_them()
+    {
+        var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_REGION"] = "us-east-1" }, "prod");
+
+        AssertFails(r, 1, "prod needs AWS credentials");
+    }
+}

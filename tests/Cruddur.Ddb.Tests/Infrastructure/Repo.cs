@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>The repository the tests run from, and small process helpers.</summary>
+public static class Repo
+{
+    public static readonly string Root = FindRoot();
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "global.json")) && Directory.Exists(Path.Combine(dir.FullName, "bin", "ddb")))
+                return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static bool Answers(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static void WaitForPort(int port, Process process, TimeSpan timeout, Func<string> log)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Answers(port))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{process.StartInfo.FileName} exited with {process.ExitCode} during start-up: {log()}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"nothing answered on port {port} within {timeout}: {log()}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>Runs a command to completion and returns its exit code and output; throws on a time-out.</summary>
+    public static ProcessResult Exec(ProcessStartInfo psi, string? stdin = null, TimeSpan? timeout = null)
+    {
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} did not finish");
+        }
+        // A child left running in the background (a server) may hold the pipes open: do not wait for it.
+        if (!Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10)))
+            throw new TimeoutException($"{psi.FileName} exited but something it started still holds its output open");
+        return new ProcessResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public string[] StdoutLines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}

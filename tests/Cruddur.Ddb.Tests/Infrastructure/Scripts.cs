@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>Runs the real bin/ddb scripts as processes, through their shebang, with a clean environment.</summary>
+public static class Scripts
+{
+    static readonly Lazy<bool> Built = new(() =>
+    {
+        // Compiles every script one after the other, so that tests may then run them in parallel.
+        var r = Repo.Exec(new ProcessStartInfo(Repo.Path_("bin", "ddb", "build")), timeout: TimeSpan.FromMinutes(10));
+        if (r.ExitCode != 0) throw new InvalidOperationException("./bin/ddb/build failed:\n" + r);
+        return true;
+    });
+
+    /// <summary>Variables that would make a script act elsewhere than the test says; removed first.</summary>
+    static readonly string[] Scrubbed =
+    [
+        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
+        "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DDB_MESSAGE_TABLE",
+        "DDB_ALLOWED_REGIONS", "DDB_DEBUG", "CONNECTION_URL", "PROD_CONNECTION_URL", "NO_COLOR",
+    ];
+
+    public static ProcessResult Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null,
+        string? stdin = null, TimeSpan? timeout = null)
+    {
+        _ = Built.Value;
+        var psi = new ProcessStartInfo(Repo.Path_(["bin", "ddb", .. script.Split('/')])) { WorkingDirectory = Repo.Root };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var name in Scrubbed) psi.Environment.Remove(name);
+        psi.Environment["AWS_CONFIG_FILE"] = "/nonexistent/aws-config";
+        psi.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/aws-credentials";
+        psi.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
+            if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+        return Repo.Exec(psi, stdin, timeout);
+    }
+}
+
+/// <summary>Base of the end-to-end test classes: one DynamoDB Local per class, one table name per test.</summary>
+public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
+{
+    protected DynamoDbLocal Ddb { get; } = ddb;
+
+    /// <summary>A table name of this test's own, so that tests never see each other's data.</summary>
+    protected string Table { get; } = "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    protected virtual Dictionary<string, string?> Env() => new()
+    {
+        ["AWS_ENDPOINT_URL_DYNAMODB"] = Ddb.Endpoint,
+        ["DDB_MESSAGE_TABLE"] = Table,
+    };
+
+    protected ProcessResult Run(string script, params string[] args) => Scripts.Run(script, args, Env());
+
+    protected ProcessResult RunWith(string script, IReadOnlyDictionary<string, string?> env, params string[] args)
+    {
+        var all = Env();
+        foreach (var (k, v) in env) all[k] = v;
+        return Scripts.Run(script, args, all);
+    }
+
+    /// <summary>Runs a script that must succeed, and returns what it printed.</summary>
+    protected ProcessResult Ok(string script, params string[] args)
+    {
+        var r = Run(script, args);
+        Assert.True(r.ExitCode == 0, $"{script} {string.Join(' ', args)} failed:\n{r}");
+        return r;
+    }
+
+    /// <summary>Asserts the one-line failure contract: the exit code, one line on stderr after the context line, no stack trace.</summary>
+    protected static void AssertFails(ProcessResult r, int code, string contains)
+    {
+        Assert.True(r.ExitCode == code, $"expected exit {code}:\n{r}");
+        Assert.Contains(contains, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.DoesNotContain("Exception", r.Stderr);
+        Assert.True(r.StderrLines.Count(l => l.Contains(contains)) == 1, $"the failure should be said once:\n{r}");
+    }
+}
