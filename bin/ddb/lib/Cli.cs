@@ -53,8 +53,9 @@ public static class Cli
     /// <summary>Runs a script: parse, resolve the context, say it on stderr, act, and exit through one place.</summary>
     /// <param name="tableArgument">a TABLE argument that, when given, replaces the messages table.</param>
     /// <param name="saysTable">false for scripts that act on the endpoint rather than a table.</param>
+    /// <param name="localOnly">refuse the word prod (exit 2) before anything else.</param>
     public static int Run(string[] args, RootCommand command, Func<Invocation, Task<int>> action,
-        bool saysTable = true, Argument<string?>? tableArgument = null)
+        bool saysTable = true, Argument<string?>? tableArgument = null, bool localOnly = false)
     {
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -72,6 +73,8 @@ public static class Cli
                 throw new UserError($"{parsed.Errors[0].Message} (see {Name} --help)", 2);
             if (parsed.Action is not null) // --help, --version
                 return parsed.Invoke();
+            if (prod && localOnly)
+                throw new UserError($"{Name} is for DynamoDB Local only and refuses prod", 2);
             context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable);
             if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
                 context = context with { Table = table };
@@ -79,6 +82,10 @@ public static class Cli
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
             return action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
+        }
+        catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0; // the reader went away (| head): nothing left to say
         }
         catch (Exception e)
         {

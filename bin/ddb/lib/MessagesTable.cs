@@ -90,6 +90,27 @@ public static class MessagesTable
         return diffs;
     }
 
+    /// <summary>
+    /// Creates the table unless it exists (saying [create] or [skip] on stderr) and waits until it is
+    /// ACTIVE. Returns its description; compare it with <see cref="Differences"/>.
+    /// </summary>
+    public static async Task<TableDescription> Ensure(IAmazonDynamoDB client, string table, CancellationToken ct)
+    {
+        if (await TryDescribe(client, table, ct) is not null)
+            Console.Error.WriteLine($"[skip] table {table} already exists");
+        else
+            try
+            {
+                await client.CreateTableAsync(Definition(table), ct);
+                Console.Error.WriteLine($"[create] table {table}");
+            }
+            catch (ResourceInUseException)
+            {
+                Console.Error.WriteLine($"[skip] table {table} is being created by someone else");
+            }
+        return await WaitActive(client, table, TimeSpan.FromMinutes(5), ct);
+    }
+
     /// <summary>The table's description, or null when there is no such table.</summary>
     public static async Task<TableDescription?> TryDescribe(IAmazonDynamoDB client, string table, CancellationToken ct)
     {

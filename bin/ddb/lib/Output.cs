@@ -81,6 +81,30 @@ public static class Output
 
     static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
 
+    /// <summary>Runs <paramref name="work"/> with a progress bar on stderr when stderr is a terminal.</summary>
+    public static async Task Progress(string label, long total, Func<long> done, Func<Task> work)
+    {
+        if (Console.IsErrorRedirected || total <= 0)
+        {
+            await work();
+            return;
+        }
+        await Stderr.Progress().AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var bar = progress.AddTask(Markup.Escape(label), maxValue: total);
+                var run = work();
+                while (!run.IsCompleted)
+                {
+                    bar.Value = done();
+                    await Task.WhenAny(run, Task.Delay(100));
+                }
+                bar.Value = done();
+                await run;
+            });
+    }
+
     // ---- JSON -------------------------------------------------------------------------------
 
     static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
