@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>scan and the two access patterns over seeded data.</summary>
+public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
+{
+    static readonly string[] Raw = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt"))
+        .Where(l => l.StartsWith("Person ", StringComparison.Ordinal)).ToArray();
+    static readonly string[] Lines = Raw.Select(l => l["Person 1:".Length..].Trim()).ToArray();
+    static readonly string[] Handles = Raw.Select(l => l.StartsWith("Person 1:") ? "andrewbrown" : "bayko").ToArray();
+
+    async Task<HashSet<string>> AllKeys()
+    {
+        var keys = new HashSet<string>();
+        var request = new ScanRequest { TableName = Table, ProjectionExpression = "pk, sk" };
+        do
+        {
+            var page = await Ddb.Client.ScanAsync(request);
+            foreach (var i in page.Items) keys.Add(i["pk"].S + "|" + i["sk"].S);
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+        } while (request.ExclusiveStartKey is not null);
+        return keys;
+    }
+
+    [Fact]
+    public async Task Scan_prints_every_item_of_a_table_of_several_pages_in_every_format()
+    {
+        Ok("schema-load");
+        Ok("seed", "--groups", "4", "--messages", "2500"); // ~10,000 items, ~2.5 MB: several 1 MB pages
+        var keys = await AllKeys();
+        var firstPage = await Ddb.Client.ScanAsync(new ScanRequest { TableName = Table });
+        Assert.True(firstPage.LastEvaluatedKey is { Count: > 0 }, "the table should need more than one page");
+
+        var json = Ok("scan", "--json");
+        var parallel = Ok("scan", "--json", "--segments", "3");
+        var human = Ok("scan");
+
+        foreach (var r in new[] { json, parallel })
+        {
+            var items = r.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(keys.Count, items.Count);
+            Assert.Equal(keys, items.Select(i => i.GetProperty("pk").GetString() + "|" + i.GetProperty("sk").GetString()).ToHashSet());
+            Assert.Contains($"{keys.Count} items", r.Stderr);
+        }
+        Assert.Equal(keys.Count, human.StdoutLines.Length);
+        Assert.Contains(human.StdoutLines, l => l.StartsWith("GRP#" + SeedData.Me.Uuid) && l.Contains("user_handle=bayko"));
+    }
+
+    [Fact]
+    public void Scan_raw_keeps_the_type_wrappers_and_limit_stops_early()
+    {
+        Ok("schema-load");
+        Ok("seed");
+
+        var raw = Ok("scan", "--raw", "--limit", "3");
+
+        Assert.Equal(3, raw.StdoutLines.Length);
+        var item = JsonDocument.Parse(raw.StdoutLines[0]).RootElement;
+        Assert.NotEmpty(item.GetProperty("pk").GetProperty("S").GetString()!);
+        Assert.Contains("3 items", raw.Stderr);
+        AssertFails(Run("scan", "--limit", "0"), 2, "--limit takes a positive number");
+        AssertFails(Run("scan", "--limit", "many"), 2, "many");
+    }
+
+    [Fact]
+    public void Get_conversation_prints_capacity_then_the_last_20_messages_oldest_first()
+    {
+        Ok("schema-load");
+        Ok("seed");
+
+        var r = Ok("patterns/get-conversation");
+
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^consumed capacity: [0-9.]+ read units \(20 messages of group ", lines[0]);
+        Assert.Equal(21, lines.Length);
+        var (expected, handles) = (Lines[^20..], Handles[^20..]);
+        for (var i = 0; i < 20; i++)
+        {
+            var line = lines[i + 1];
+            Assert.Equal(expected[i].Length <= 40 ? expected[i] : expected[i][..39] + "…", line[34..]);
+            Assert.Equal(handles[i].PadRight(12), line[..12]);
+            Assert.True(DateTime.TryParseExact(line[12..34].Trim(), "yyyy-MM-dd hh:mm tt", CultureInfo.InvariantCulture, DateTimeStyles.None, out _), line);
+        }
+        Assert.StartsWith("andrewbrown ", lines[^1]); // "Person 1: Then prod. Carefully."
+    }
+
+    [Fact]
+    public void Get_conversation_json_by_group_and_year()
+    {
+        Ok("schema-load");
+        Ok("seed");
+        var group = SeedData.GroupUuid(SeedData.Me, SeedData.Other);
+
+        var doc = JsonDocument.Parse(Ok("patterns/get-conversation", "--group", group, "--json").Stdout).RootElement;
+        var empty = JsonDocument.Parse(Ok("patterns/get-conversation", "--group", group, "--year", "1999", "--json").Stdout).RootElement;
+
+        var messages = doc.GetProperty("messages");
+        Assert.Equal(20, messages.GetArrayLength());
+        Assert.Equal(Lines[^1], messages[19].GetProperty("message").GetString());
+        Assert.True(doc.GetProperty("consumed_capacity").GetDouble() > 0);
+        Assert.Equal(0, empty.GetProperty("messages").GetArrayLength());
+        AssertFails(Run("patterns/get-conversation", "--group", "nope"), 2, "'nope' is not a uuid");
+    }
+
+    [Fact]
+    public void List_conversations_shows_each_users_inbox()
+    {
+        Ok("schema-load");
+        Ok("seed");
+
+        var mine = Ok("patterns/list-conversations");
+        var theirs = JsonDocument.Parse(Ok("patterns/list-conversations", "--handle", "bayko", "--json").Stdout).RootElement;
+
+        Assert.Matches(@"consumed capacity: [0-9.]+ read units \(1 message groups of user " + SeedData.Me.Uuid, mine.Stdout);
+        Assert.Matches(@"\| bayko +\| Andrew Bayko +\| \d{4}-\d\d-\d\d \d\d:\d\d [AP]M \| Then prod\. Carefully\. +\|", mine.Stdout);
+        var group = Assert.Single(theirs.GetProperty("message_groups").EnumerateArray());
+        Assert.Equal("andrewbrown", group.GetProperty("user_handle").GetString());
+        Assert.Equal(SeedData.GroupUuid(SeedData.Me, SeedData.Other), group.GetProperty("message_group_uuid").GetString());
+        AssertFails(Run("patterns/list-conversations", "--handle", "bayko", "--user-uuid", SeedData.Me.Uuid), 2, "not both");
+    }
+
+    [Fact]
+    public void List_conversations_finds_the_user_in_postgres()
+    {
+        Ok("schema-load");
+        var me = new User(Guid.NewGuid().ToString(), "Andrew Brown", "andrewbrown");
+        var other = new User(Guid.NewGuid().ToString(), "Andrew Bayko", "bayko");
+        var env = new Dictionary<string, string?> { ["CONNECTION_URL"] = Postgres.Shared.Database(me, other) };
+        Assert.Equal(0, RunWith("seed", env).ExitCode);
+
+        var r = RunWith("patterns/list-conversations", env, "--json");
+        var conversation = RunWith("patterns/get-conversation", env, "--json");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var group = Assert.Single(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("message_groups").EnumerateArray());
+        Assert.Equal(other.Uuid, group.GetProperty("user_uuid").GetString());
+        Assert.Equal(20, JsonDocument.Parse(conversation.Stdout).RootElement.GetProperty("messages").GetArrayLength());
+    }
+}
