@@ -50,6 +50,9 @@ public sealed record DdbContext(
             ?? throw new UserError(
                 "prod needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in profile '"
                 + profile + "' (aws configure)");
+        if (Set(env("DDB_ALLOWED_REGIONS")) is { } allowed
+            && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(region))
+            throw new UserError($"region {region} is not in DDB_ALLOWED_REGIONS ({allowed}): refusing to act on prod there", 2);
         return ddbEndpoint is null
             ? new DdbContext(true, table, null, "AWS", region, profile, envCredentials)
             : new DdbContext(true, table, CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"),

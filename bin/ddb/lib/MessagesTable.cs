@@ -4,14 +4,22 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb;
 
+/// <summary>What protects a prod table: deletion protection, point-in-time recovery, KMS encryption (AWS managed key).</summary>
+public sealed record Guards(bool DeletionProtection, bool PointInTimeRecovery, bool ManagedKey)
+{
+    public static readonly Guards None = new(false, false, false);
+}
+
 public static class MessagesTable
 {
     public const string GroupIndex = "message-group-sk-index";
     public const long ReadCapacity = 5;
     public const long WriteCapacity = 5;
 
-    public static CreateTableRequest Definition(string table) => new()
+    public static CreateTableRequest Definition(string table, Guards? guards = null) => new()
     {
+        DeletionProtectionEnabled = guards?.DeletionProtection == true ? true : null,
+        SSESpecification = guards?.ManagedKey == true ? new() { Enabled = true, SSEType = SSEType.KMS } : null,
         TableName = table,
         AttributeDefinitions =
         [
@@ -94,14 +102,14 @@ public static class MessagesTable
     /// Creates the table unless it exists (saying [create] or [skip] on stderr) and waits until it is
     /// ACTIVE. Returns its description; compare it with <see cref="Differences"/>.
     /// </summary>
-    public static async Task<TableDescription> Ensure(IAmazonDynamoDB client, string table, CancellationToken ct)
+    public static async Task<TableDescription> Ensure(IAmazonDynamoDB client, string table, CancellationToken ct, Guards? guards = null)
     {
         if (await TryDescribe(client, table, ct) is not null)
             Console.Error.WriteLine($"[skip] table {table} already exists");
         else
             try
             {
-                await client.CreateTableAsync(Definition(table), ct);
+                await client.CreateTableAsync(Definition(table, guards), ct);
                 Console.Error.WriteLine($"[create] table {table}");
             }
             catch (ResourceInUseException)
@@ -109,6 +117,59 @@ public static class MessagesTable
                 Console.Error.WriteLine($"[skip] table {table} is being created by someone else");
             }
         return await WaitActive(client, table, TimeSpan.FromMinutes(5), ct);
+    }
+
+    /// <summary>
+    /// Turns on the guards a table lacks (never off) and returns one line per guard saying its state.
+    /// What the endpoint does not support (DynamoDB Local has no point-in-time recovery) is skipped and said.
+    /// </summary>
+    public static async Task<List<(string Name, string State)>> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
+        string optOut, CancellationToken ct)
+    {
+        var name = table.TableName;
+        var lines = new List<(string, string)>();
+        if (guards.DeletionProtection && table.DeletionProtectionEnabled != true)
+        {
+            await client.UpdateTableAsync(new UpdateTableRequest { TableName = name, DeletionProtectionEnabled = true }, ct);
+            Console.Error.WriteLine($"[protect] deletion protection turned on for {name}");
+            table.DeletionProtectionEnabled = true;
+        }
+        lines.Add(("deletion protection", table.DeletionProtectionEnabled == true ? "on" : $"off{optOut}"));
+        lines.Add(("point-in-time recovery", guards.PointInTimeRecovery ? await EnablePitr(client, name, ct) : $"off{optOut}"));
+        lines.Add(("encryption", table.SSEDescription is { Status: var st } sse && st == SSEStatus.ENABLED
+            ? $"KMS ({(sse.KMSMasterKeyArn is { } arn && !arn.Contains(":alias/aws/dynamodb") && guards.ManagedKey ? arn : "AWS managed key")})"
+            : table.SSEDescription is null && table.TableArn?.Contains(":ddblocal:") == true
+                ? "not reported (DynamoDB Local does not encrypt)"
+                : $"AWS owned key{optOut}"));
+        return lines;
+    }
+
+    static async Task<string> EnablePitr(IAmazonDynamoDB client, string table, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+            try
+            {
+                var now = await client.DescribeContinuousBackupsAsync(new() { TableName = table }, ct);
+                if (now.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED)
+                    return "on";
+                await client.UpdateContinuousBackupsAsync(new()
+                {
+                    TableName = table,
+                    PointInTimeRecoverySpecification = new() { PointInTimeRecoveryEnabled = true },
+                }, ct);
+                Console.Error.WriteLine($"[protect] point-in-time recovery turned on for {table}");
+                return "on";
+            }
+            catch (AmazonDynamoDBException e) when (e.ErrorCode == "UnknownOperationException")
+            {
+                Console.Error.WriteLine("[skip] point-in-time recovery: this endpoint (DynamoDB Local) does not support it");
+                return "not supported by this endpoint";
+            }
+            catch (ContinuousBackupsUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), ct); // a new table takes a moment before backups can be turned on
+            }
     }
 
     /// <summary>The table's description, or null when there is no such table.</summary>

@@ -19,6 +19,10 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
     /// <summary>Items written or deleted so far.</summary>
     public long Done => Interlocked.Read(ref _done);
 
+    /// <summary>Retries of one batch before giving up: DDB_MAX_RETRIES, default 15 (about 4 minutes of backoff).</summary>
+    public static readonly int MaxRetries =
+        int.TryParse(Environment.GetEnvironmentVariable("DDB_MAX_RETRIES"), out var n) && n >= 1 ? n : 15;
+
     static readonly ResiliencePipeline<int> Retry = new ResiliencePipelineBuilder<int>()
         .AddRetry(new RetryStrategyOptions<int>
         {
@@ -32,7 +36,7 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(50),
             MaxDelay = TimeSpan.FromSeconds(20),
-            MaxRetryAttempts = 15,
+            MaxRetryAttempts = MaxRetries,
         })
         .Build();
 
@@ -65,13 +69,13 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
         catch (AmazonDynamoDBException e) when (e is ProvisionedThroughputExceededException or RequestLimitExceededException
                                                  || e.ErrorCode == "ThrottlingException")
         {
-            throw Throttled(e.ErrorCode);
+            throw Throttled(e.ErrorCode.Replace("Exception", ""));
         }
         if (pending.Count > 0) throw Throttled("unprocessed items");
     }
 
     UserError Throttled(string why) => new(
-        $"DynamoDB kept throttling ({why}) after 15 retries; {Done} items were written. "
+        $"DynamoDB kept throttling ({why}) after {MaxRetries} retries; {Done} items were written. "
         + "Run again later (it picks up where it left off) or raise the table's write capacity");
 }
 

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>
+/// Prod guardrails and failure handling. "prod" is exercised for real by pointing
+/// AWS_ENDPOINT_URL_DYNAMODB at DynamoDB Local, with credentials in the environment.
+/// </summary>
+public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
+{
+    const string SecretMarker = "MarkerSecretKey0123456789abcdefXYZ";
+    const string TokenMarker = "MarkerSessionToken9876543210zyxwv";
+
+    static readonly Dictionary<string, string?> Prod = new()
+    {
+        ["AWS_REGION"] = "eu-west-2",
+        ["AWS_ACCESS_KEY_ID"] = "AKIAGUARDRAILTEST",
+        ["AWS_SECRET_ACCESS_KEY"] = SecretMarker,
+        ["AWS_SESSION_TOKEN"] = TokenMarker,
+    };
+
+    ProcessResult RunProd(string script, params string[] args) => RunWith(script, Prod, [.. args, "prod"]);
+
+    async Task<int> Count()
+    {
+        var (total, request) = (0, new ScanRequest { TableName = Table, Select = Select.COUNT });
+        do
+        {
+            var page = await Ddb.Client.ScanAsync(request);
+            total += page.Count ?? 0;
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+        } while (request.ExclusiveStartKey is not null);
+        return total;
+    }
+
+    [Fact]
+    public async Task Schema_load_prod_turns_on_deletion_protection_and_says_what_the_endpoint_cannot_do()
+    {
+        var r = RunProd("schema-load");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("WARNING: prod requests go to", r.Stderr);
+        Assert.Contains($"{Table} @ {Ddb.Endpoint} (prod, region eu-west-2, credentials from environment)", r.Stderr);
+        Assert.Contains("[skip] point-in-time recovery: this endpoint (DynamoDB Local) does not support it", r.Stderr);
+        Assert.Matches(@"deletion protection +on", r.Stdout);
+        Assert.True((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled);
+    }
+
+    [Fact]
+    public async Task Schema_load_prod_options_decline_each_guard_and_say_so()
+    {
+        var r = RunProd("schema-load", "--no-deletion-protection", "--no-pitr", "--aws-owned-key");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"deletion protection +off \(declined\)", r.Stdout);
+        Assert.Matches(@"point-in-time recovery +off \(declined\)", r.Stdout);
+        Assert.False((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled ?? false);
+    }
+
+    [Fact]
+    public async Task Schema_load_prod_protects_an_existing_unprotected_table()
+    {
+        Ok("schema-load");
+        Assert.False((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled ?? false);
+
+        var r = RunProd("schema-load");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"[protect] deletion protection turned on for {Table}", r.Stderr);
+        Assert.True((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled);
+    }
+
+    [Fact]
+    public async Task Drop_never_deletes_a_protected_table_and_says_how_to_unprotect_it()
+    {
+        RunProd("schema-load");
+
+        AssertFails(RunProd("drop", Table, "--yes"), 2, $"has deletion protection on; turn it off first: aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled");
+        AssertFails(Run("drop", Table), 2, "has deletion protection on");
+        Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
+    }
+
+    /// <summary>Runs a script on a pseudo-terminal (script(1)), typing <paramref name="typed"/> at its prompt.</summary>
+    ProcessResult OnTerminal(string typed, params string[] args)
+    {
+        var env = Env();
+        foreach (var (k, v) in Prod) env[k] = v;
+        var command = string.Join(' ', new[] { Repo.Path_("bin", "ddb", "drop") }.Concat(args).Select(a => $"'{a}'"));
+        var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        return Repo.Exec(psi, stdin: typed + "\n", timeout: TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
+    public async Task Drop_in_prod_on_a_terminal_deletes_only_when_the_table_name_is_typed()
+    {
+        RunProd("schema-load", "--no-deletion-protection");
+
+        var wrong = OnTerminal("cruddur-messages-typo", Table, "prod");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("Type its name to confirm", wrong.Stdout);
+        Assert.Contains("nothing deleted", wrong.Stdout);
+        Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
+
+        var right = OnTerminal(Table, Table, "prod");
+        Assert.True(right.ExitCode == 0, right.ToString());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ddb.Client.DescribeTableAsync(Table));
+    }
+
+    [Fact]
+    public void A_region_outside_DDB_ALLOWED_REGIONS_is_refused_before_any_call()
+    {
+        var env = new Dictionary<string, string?>(Prod)
+        {
+            ["DDB_ALLOWED_REGIONS"] = "eu-west-1, eu-central-1",
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = $"http://127.0.0.1:{Repo.FreePort()}", // a call would say "cannot reach"
+        };
+
+        AssertFails(RunWith("list-tables", env, "prod"), 2, "region eu-west-2 is not in DDB_ALLOWED_REGIONS (eu-west-1, eu-central-1)");
+        AssertFails(RunWith("seed", env, "prod"), 2, "is not in DDB_ALLOWED_REGIONS");
+        env["AWS_REGION"] = "eu-central-1";
+        AssertFails(RunWith("list-tables", env, "prod"), 1, "cannot reach");
+    }
+
+    [Fact]
+    public void No_output_ever_contains_the_secret_key_or_session_token()
+    {
+        var debug = new Dictionary<string, string?>(Prod) { ["DDB_DEBUG"] = "1" };
+        var dead = new Dictionary<string, string?>(debug) { ["AWS_ENDPOINT_URL_DYNAMODB"] = $"http://127.0.0.1:{Repo.FreePort()}" };
+        var runs = new[]
+        {
+            RunWith("schema-load", debug, "prod"),
+            RunWith("seed", debug, "prod"),
+            RunWith("scan", debug, "prod", "--json"),
+            RunWith("describe-table", debug, "nope", "prod"),
+            RunWith("list-tables", dead, "prod"),
+            RunWith("drop", debug, "nope", "prod", "--yes"),
+            RunWith("patterns/get-conversation", debug, "prod", "--group", "x"),
+        };
+
+        Assert.Contains(runs, r => r.Stderr.Contains("   at ")); // debug details were printed...
+        foreach (var r in runs)
+        {
+            Assert.DoesNotContain(SecretMarker, r.Stdout + r.Stderr); // ...without the secrets
+            Assert.DoesNotContain(TokenMarker, r.Stdout + r.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Seed_retries_throttling_and_unprocessed_items_until_every_item_is_written()
+    {
+        Ok("schema-load");
+        using var proxy = new FaultProxy(Ddb.Endpoint, n => (n % 3) switch
+        {
+            0 => FaultProxy.Fault.Throttle,
+            1 => FaultProxy.Fault.Partial,
+            _ => FaultProxy.Fault.None,
+        });
+
+        var r = RunWith("seed", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint }, "--groups", "5", "--messages", "100");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(proxy.Throttled > 5 && proxy.Partial > 5, $"throttled {proxy.Throttled}, partial {proxy.Partial}");
+        var conversation = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person "));
+        Assert.Equal(conversation + 2 + 5 * 102, await Count());
+    }
+
+    [Fact]
+    public async Task Seed_gives_up_on_endless_throttling_with_one_clear_line()
+    {
+        Ok("schema-load");
+        using var proxy = new FaultProxy(Ddb.Endpoint, _ => FaultProxy.Fault.Throttle);
+
+        var r = RunWith("seed", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint, ["DDB_MAX_RETRIES"] = "2" });
+
+        AssertFails(r, 1, "DynamoDB kept throttling (ProvisionedThroughputExceeded) after 2 retries");
+        Assert.Equal(0, await Count());
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_a_seed_cleanly_saying_how_far_it_got_and_a_rerun_completes_it()
+    {
+        Ok("schema-load");
+        _ = Scripts.Run("seed", ["--help"]);
+        var psi = new ProcessStartInfo("setsid", [Repo.Path_("bin", "ddb", "seed"), "--groups", "40", "--messages", "2000"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root,
+        };
+        foreach (var (k, v) in Env()) psi.Environment[k] = v;
+        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        using var seed = Process.Start(psi)!;
+        var stderr = seed.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await Count() < 1000 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Process.Start("kill", ["-INT", "--", $"-{seed.Id}"])!.WaitForExit(); // what Ctrl-C does: the whole process group
+        Assert.True(seed.WaitForExit(30_000), "seed did not stop after Ctrl-C");
+
+        Assert.Equal(130, seed.ExitCode);
+        Assert.Matches(@"seed: interrupted: \d+ of 80\d+ items written; run seed again to finish", await stderr);
+        Assert.DoesNotContain("Exception", await stderr);
+        var conversation = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person "));
+        Assert.True(await Count() < conversation + 2 + 40 * 2002);
+
+        Ok("seed", "--groups", "40", "--messages", "2000");
+        Assert.Equal(conversation + 2 + 40 * 2002, await Count());
+    }
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>
+/// An HTTP proxy in front of a real DynamoDB Local that injects the faults AWS produces under load:
+/// BatchWriteItem answered with ProvisionedThroughputExceededException, or with only part of the
+/// batch written and the rest returned as UnprocessedItems. Everything else passes through.
+/// </summary>
+public sealed class FaultProxy : IDisposable
+{
+    readonly HttpListener _listener = new();
+    readonly HttpClient _upstream = new();
+    readonly string _target;
+    readonly Func<int, Fault> _plan;
+    int _batches, _throttled, _partial;
+
+    public enum Fault { None, Throttle, Partial }
+
+    public string Endpoint { get; }
+    public int Throttled => _throttled;
+    public int Partial => _partial;
+
+    /// <param name="plan">the fault for the n-th BatchWriteItem request (0-based)</param>
+    public FaultProxy(string target, Func<int, Fault> plan)
+    {
+        _target = target.TrimEnd('/');
+        _plan = plan;
+        var port = Repo.FreePort();
+        Endpoint = $"http://127.0.0.1:{port}";
+        _listener.Prefixes.Add(Endpoint + "/");
+        _listener.Start();
+        _ = Task.Run(Loop);
+    }
+
+    async Task Loop()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try { ctx = await _listener.GetContextAsync(); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => Handle(ctx));
+        }
+    }
+
+    async Task Handle(HttpListenerContext ctx)
+    {
+        try
+        {
+            using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var target = ctx.Request.Headers["X-Amz-Target"] ?? "";
+            var fault = target.EndsWith(".BatchWriteItem") ? _plan(Interlocked.Increment(ref _batches) - 1) : Fault.None;
+            if (fault == Fault.Throttle)
+            {
+                Interlocked.Increment(ref _throttled);
+                await Reply(ctx, 400, """{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded (injected)"}""");
+                return;
+            }
+            JsonObject? unprocessed = null;
+            if (fault == Fault.Partial)
+            {
+                var json = JsonNode.Parse(body)!.AsObject();
+                var tables = json["RequestItems"]!.AsObject();
+                var (table, requests) = (tables.First().Key, tables.First().Value!.AsArray());
+                if (requests.Count > 1)
+                {
+                    Interlocked.Increment(ref _partial);
+                    var keep = requests.Count / 2;
+                    var rest = new JsonArray(requests.Skip(keep).Select(r => r!.DeepClone()).ToArray());
+                    while (requests.Count > keep) requests.RemoveAt(requests.Count - 1);
+                    unprocessed = new JsonObject { [table] = rest };
+                    body = json.ToJsonString();
+                }
+            }
+            using var forward = new HttpRequestMessage(new HttpMethod(ctx.Request.HttpMethod), _target + ctx.Request.RawUrl)
+            {
+                Content = new StringContent(body, Encoding.UTF8),
+            };
+            forward.Content.Headers.ContentType = new("application/x-amz-json-1.0");
+            foreach (var name in ctx.Request.Headers.AllKeys)
+                if (name is not null && !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && name != "Host")
+                    forward.Headers.TryAddWithoutValidation(name, ctx.Request.Headers[name]);
+            using var response = await _upstream.SendAsync(forward);
+            var text = await response.Content.ReadAsStringAsync();
+            if (unprocessed is not null && response.IsSuccessStatusCode)
+            {
+                var result = JsonNode.Parse(text)!.AsObject();
+                result["UnprocessedItems"] = unprocessed;
+                text = result.ToJsonString();
+            }
+            await Reply(ctx, (int)response.StatusCode, text);
+        }
+        catch (Exception e)
+        {
+            try { await Reply(ctx, 500, "{\"__type\":\"InternalFailure\",\"message\":\"proxy: " + e.Message.Replace("\"", "'") + "\"}"); }
+            catch (Exception) { }
+        }
+    }
+
+    static async Task Reply(HttpListenerContext ctx, int status, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/x-amz-json-1.0";
+        ctx.Response.ContentLength64 = bytes.Length;
+        await ctx.Response.OutputStream.WriteAsync(bytes);
+        ctx.Response.Close();
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _upstream.Dispose();
+    }
+}
