@@ -34,6 +34,22 @@ public static class Cli
         return root;
     }
 
+    /// <summary>A TABLE argument; a word that starts with '-' is an unknown option, not a table name.</summary>
+    public static Argument<string?> TableArgument(string description, bool required)
+    {
+        var argument = new Argument<string?>("TABLE")
+        {
+            Description = description,
+            Arity = required ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne,
+        };
+        argument.Validators.Add(result =>
+        {
+            if (result.Tokens.FirstOrDefault()?.Value is { } value && value.StartsWith('-'))
+                result.AddError($"Unrecognized command or argument '{value}'.");
+        });
+        return argument;
+    }
+
     static string Header()
     {
         try

@@ -46,13 +46,16 @@ public static class Output
         Stdout.Write(table);
     }
 
-    /// <summary>Name/value lines, e.g. a table summary.</summary>
+    /// <summary>Name/value lines under a title, e.g. a table summary; names grey and title bold on a terminal.</summary>
     public static void Fields(string title, IEnumerable<(string Name, string Value)> fields)
     {
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        foreach (var (name, value) in fields)
-            grid.AddRow(new Text(name, Colour ? new Style(Color.Grey) : Style.Plain), new Text(value));
-        Stdout.Write(new Rows(new Text(title, Colour ? new Style(decoration: Decoration.Bold) : Style.Plain), grid));
+        var rows = fields.ToList();
+        var width = rows.Count == 0 ? 0 : rows.Max(f => f.Name.Length) + 2;
+        var (bold, grey, reset) = Colour ? ("\u001b[1m", "\u001b[90m", "\u001b[0m") : ("", "", "");
+        var text = new StringBuilder().Append(bold).Append(title).Append(reset).Append('\n');
+        foreach (var (name, value) in rows)
+            text.Append(grey).Append(name.PadRight(width)).Append(reset).Append(value).Append('\n');
+        Console.Out.Write(text);
     }
 
     /// <summary>The fields that describe a table, shared by schema-load and describe-table.</summary>
