@@ -1,11 +1,9 @@
-// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json,
-// progress on stderr. Colours only on a terminal and never with NO_COLOR.
+// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json.
+// Colours only on a terminal and never with NO_COLOR. (Progress bars: Seed.cs.)
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Cruddur.Ddb;
 
@@ -14,36 +12,27 @@ public static class Output
     public static bool Colour =>
         string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) && !Console.IsOutputRedirected;
 
-    static IAnsiConsole? _stdout;
-
-    /// <summary>Stdout for tables; when piped it does not wrap at 80 columns and has no colour.</summary>
-    public static IAnsiConsole Stdout => _stdout ??= Create(Console.Out, Console.IsOutputRedirected);
-
-    /// <summary>Stderr, for progress bars; only ever used when stderr is a terminal.</summary>
-    public static IAnsiConsole Stderr => Create(Console.Error, Console.IsErrorRedirected);
-
-    static IAnsiConsole Create(TextWriter writer, bool redirected)
-    {
-        var noColor = redirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = noColor ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
-        });
-        if (redirected) console.Profile.Width = 4096;
-        return console;
-    }
-
-    /// <summary>A table like the AWS CLI's: a title, column headers, one row each.</summary>
+    /// <summary>
+    /// A table like the AWS CLI's --output table: a title, column headers (none for one column), one
+    /// row each. Written by hand: rendering it with Spectre.Console cost ~60 ms of start-up (bench/).
+    /// </summary>
     public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
     {
-        var table = new Table { Title = new TableTitle(Markup.Escape(title)), Border = TableBorder.Ascii };
-        foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(c)));
-        if (columns.Count == 1) table.HideHeaders();
-        foreach (var row in rows) table.AddRow(row.Select(v => (IRenderable)new Text(v)).ToArray());
-        Stdout.Write(table);
+        var body = rows.ToList();
+        var headers = columns.Count > 1;
+        var widths = columns.Select((c, i) => body.Select(r => r[i].Length).Append(headers ? c.Length : 0).Max()).ToArray();
+        var inner = Math.Max(widths.Sum() + 3 * (widths.Length - 1), title.Length);
+        widths[^1] += inner - (widths.Sum() + 3 * (widths.Length - 1)); // a long title widens the last column
+        string Line(IReadOnlyList<string> cells) => "| " + string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))) + " |";
+        var rule = "+" + new string('-', inner + 2) + "+";
+        var text = new StringBuilder();
+        var pad = (inner + 4 - title.Length) / 2;
+        text.Append(new string(' ', pad)).Append(title).Append('\n').Append(rule).Append('\n');
+        if (headers)
+            text.Append(Line(columns)).Append('\n').Append("|" + string.Join("+", widths.Select(w => new string('-', w + 2))) + "|").Append('\n');
+        foreach (var row in body) text.Append(Line(row)).Append('\n');
+        text.Append(rule).Append('\n');
+        Console.Out.Write(text);
     }
 
     /// <summary>Name/value lines under a title, e.g. a table summary; names grey and title bold on a terminal.</summary>
@@ -83,30 +72,6 @@ public static class Output
     }
 
     static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
-
-    /// <summary>Runs <paramref name="work"/> with a progress bar on stderr when stderr is a terminal.</summary>
-    public static async Task Progress(string label, long total, Func<long> done, Func<Task> work)
-    {
-        if (Console.IsErrorRedirected || total <= 0)
-        {
-            await work();
-            return;
-        }
-        await Stderr.Progress().AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async progress =>
-            {
-                var bar = progress.AddTask(Markup.Escape(label), maxValue: total);
-                var run = work();
-                while (!run.IsCompleted)
-                {
-                    bar.Value = done();
-                    await Task.WhenAny(run, Task.Delay(100));
-                }
-                bar.Value = done();
-                await run;
-            });
-    }
 
     // ---- JSON -------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Polly;
 using Polly.Retry;
+using Spectre.Console;
 
 namespace Cruddur.Ddb;
 
@@ -114,7 +115,7 @@ public static class Seeder
         var stale = 0;
         try
         {
-            await Output.Progress($"seeding {ctx.Table}", total, () => writer.Done, async () =>
+            await ProgressBar.Run($"seeding {ctx.Table}", total, () => writer.Done, async () =>
             {
                 await writer.Put(conversation, ct);
                 // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
@@ -163,5 +164,38 @@ public static class Seeder
                 foreach (var item in page.Items ?? []) yield return item;
                 q.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
             } while (q.ExclusiveStartKey is not null);
+    }
+}
+
+/// <summary>A progress bar on stderr (Spectre.Console) while long writes run, only when stderr is a terminal.</summary>
+public static class ProgressBar
+{
+    public static async Task Run(string label, long total, Func<long> done, Func<Task> work)
+    {
+        if (Console.IsErrorRedirected || total <= 0)
+        {
+            await work();
+            return;
+        }
+        var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        var stderr = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            ColorSystem = noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        await stderr.Progress().AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var bar = progress.AddTask(Markup.Escape(label), maxValue: total);
+                var run = work();
+                while (!run.IsCompleted)
+                {
+                    bar.Value = done();
+                    await Task.WhenAny(run, Task.Delay(100));
+                }
+                bar.Value = done();
+                await run;
+            });
     }
 }
