@@ -52,26 +52,13 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.All(Ok("scan", "--json").StdoutLines, l => JsonDocument.Parse(l).Dispose());
     }
 
-    /// <summary>Runs a script on a pseudo-terminal (script(1)); returns everything the terminal showed.</summary>
-    ProcessResult OnTerminal(Dictionary<string, string?> extra, params string[] args)
-    {
-        var env = Env();
-        foreach (var (k, v) in extra) env[k] = v;
-        var command = string.Join(' ', args.Select((a, i) => i == 0 ? $"'{Repo.Path_("bin", "ddb", a)}'" : $"'{a}'"));
-        var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
-        foreach (var (k, v) in env) if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-        psi.Environment["TERM"] = "xterm-256color";
-        psi.Environment["COLUMNS"] = "160";
-        return Repo.Exec(psi, timeout: TimeSpan.FromMinutes(2));
-    }
-
     [Fact]
     public void Colours_only_on_a_terminal_and_never_with_NO_COLOR()
     {
         Ok("schema-load");
 
-        var terminal = OnTerminal([], "describe-table");
-        var noColor = OnTerminal(new() { ["NO_COLOR"] = "1" }, "describe-table");
+        var terminal = OnTerminal(new Dictionary<string, string?>(), null, "describe-table");
+        var noColor = OnTerminal(new Dictionary<string, string?> { ["NO_COLOR"] = "1" }, null, "describe-table");
         var piped = Ok("describe-table");
 
         // colour = SGR sequences (ESC [ ... m); a terminal also sees .NET's keypad-mode sequence, which is not colour
@@ -88,13 +75,33 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     {
         Ok("schema-load");
 
-        var terminal = OnTerminal([], "seed", "--groups", "20", "--messages", "500");
+        var terminal = OnTerminal(new Dictionary<string, string?>(), null, "seed", "--groups", "20", "--messages", "500");
         var piped = Ok("seed", "--groups", "20", "--messages", "500");
 
         Assert.True(terminal.ExitCode == 0, terminal.ToString());
         Assert.Contains($"seeding {Table}", terminal.Stdout);
         Assert.DoesNotContain("seeding", piped.Stdout + piped.Stderr);
         Assert.Contains("seeded 20 synthetic conversations", piped.Stdout);
+    }
+
+    [Fact]
+    public void Scan_into_a_file_shows_a_running_count_on_the_terminal_only()
+    {
+        Ok("schema-load");
+        Ok("seed", "--groups", "10", "--messages", "1000");
+        var file = Path.Combine(Path.GetTempPath(), $"scan-{Table}.jsonl");
+        var psi = new ProcessStartInfo("script", ["-qec", $"'{Repo.Path_("bin", "ddb", "scan")}' --json > '{file}'", "/dev/null"]) { WorkingDirectory = Repo.Root };
+        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        foreach (var (k, v) in Env()) psi.Environment[k] = v;
+
+        var terminal = Repo.Exec(psi);
+        var piped = Ok("scan", "--json");
+
+        Assert.True(terminal.ExitCode == 0, terminal.ToString());
+        Assert.Contains("scanned ", terminal.Stdout);
+        Assert.Equal(piped.StdoutLines.Length, File.ReadAllLines(file).Length);
+        Assert.DoesNotContain("scanned", piped.Stderr);
+        File.Delete(file);
     }
 
     [Fact]

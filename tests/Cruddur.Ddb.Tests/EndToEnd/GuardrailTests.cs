@@ -23,18 +23,6 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
     ProcessResult RunProd(string script, params string[] args) => RunWith(script, Prod, [.. args, "prod"]);
 
-    async Task<int> Count()
-    {
-        var (total, request) = (0, new ScanRequest { TableName = Table, Select = Select.COUNT });
-        do
-        {
-            var page = await Ddb.Client.ScanAsync(request);
-            total += page.Count ?? 0;
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-        } while (request.ExclusiveStartKey is not null);
-        return total;
-    }
-
     [Fact]
     public async Task Schema_load_prod_turns_on_deletion_protection_and_says_what_the_endpoint_cannot_do()
     {
@@ -82,30 +70,18 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
     }
 
-    /// <summary>Runs a script on a pseudo-terminal (script(1)), typing <paramref name="typed"/> at its prompt.</summary>
-    ProcessResult OnTerminal(string typed, params string[] args)
-    {
-        var env = Env();
-        foreach (var (k, v) in Prod) env[k] = v;
-        var command = string.Join(' ', new[] { Repo.Path_("bin", "ddb", "drop") }.Concat(args).Select(a => $"'{a}'"));
-        var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
-        return Repo.Exec(psi, stdin: typed + "\n", timeout: TimeSpan.FromMinutes(2));
-    }
-
     [Fact]
     public async Task Drop_in_prod_on_a_terminal_deletes_only_when_the_table_name_is_typed()
     {
         RunProd("schema-load", "--no-deletion-protection");
 
-        var wrong = OnTerminal("cruddur-messages-typo", Table, "prod");
+        var wrong = OnTerminal(Prod, "cruddur-messages-typo", "drop", Table, "prod");
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("Type its name to confirm", wrong.Stdout);
         Assert.Contains("nothing deleted", wrong.Stdout);
         Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
 
-        var right = OnTerminal(Table, Table, "prod");
+        var right = OnTerminal(Prod, Table, "drop", Table, "prod");
         Assert.True(right.ExitCode == 0, right.ToString());
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ddb.Client.DescribeTableAsync(Table));
     }
@@ -165,7 +141,7 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.True(proxy.Throttled > 5 && proxy.Partial > 5, $"throttled {proxy.Throttled}, partial {proxy.Partial}");
         var conversation = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person "));
-        Assert.Equal(conversation + 2 + 5 * 102, await Count());
+        Assert.Equal(conversation + 2 + 5 * 102, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -177,24 +153,17 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var r = RunWith("seed", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint, ["DDB_MAX_RETRIES"] = "2" });
 
         AssertFails(r, 1, "DynamoDB kept throttling (ProvisionedThroughputExceeded) after 2 retries");
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
     }
 
     [Fact]
     public async Task Ctrl_c_stops_a_seed_cleanly_saying_how_far_it_got_and_a_rerun_completes_it()
     {
         Ok("schema-load");
-        _ = Scripts.Run("seed", ["--help"]);
-        var psi = new ProcessStartInfo("setsid", [Repo.Path_("bin", "ddb", "seed"), "--groups", "40", "--messages", "2000"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root,
-        };
-        foreach (var (k, v) in Env()) psi.Environment[k] = v;
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
-        using var seed = Process.Start(psi)!;
+        using var seed = Start("seed", ["--groups", "40", "--messages", "2000"], ownProcessGroup: true);
         var stderr = seed.StandardError.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await Count() < 1000 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        while (await Ddb.Count(Table) < 1000 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Process.Start("kill", ["-INT", "--", $"-{seed.Id}"])!.WaitForExit(); // what Ctrl-C does: the whole process group
         Assert.True(seed.WaitForExit(30_000), "seed did not stop after Ctrl-C");
 
@@ -202,9 +171,9 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Matches(@"seed: interrupted: \d+ of 80\d+ items written; run seed again to finish", await stderr);
         Assert.DoesNotContain("Exception", await stderr);
         var conversation = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person "));
-        Assert.True(await Count() < conversation + 2 + 40 * 2002);
+        Assert.True(await Ddb.Count(Table) < conversation + 2 + 40 * 2002);
 
         Ok("seed", "--groups", "40", "--messages", "2000");
-        Assert.Equal(conversation + 2 + 40 * 2002, await Count());
+        Assert.Equal(conversation + 2 + 40 * 2002, await Ddb.Count(Table));
     }
 }

@@ -12,25 +12,12 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     static readonly string[] Lines = Raw.Select(l => l["Person 1:".Length..].Trim()).ToArray();
     static readonly string[] Handles = Raw.Select(l => l.StartsWith("Person 1:") ? "andrewbrown" : "bayko").ToArray();
 
-    async Task<HashSet<string>> AllKeys()
-    {
-        var keys = new HashSet<string>();
-        var request = new ScanRequest { TableName = Table, ProjectionExpression = "pk, sk" };
-        do
-        {
-            var page = await Ddb.Client.ScanAsync(request);
-            foreach (var i in page.Items) keys.Add(i["pk"].S + "|" + i["sk"].S);
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-        } while (request.ExclusiveStartKey is not null);
-        return keys;
-    }
-
     [Fact]
     public async Task Scan_prints_every_item_of_a_table_of_several_pages_in_every_format()
     {
         Ok("schema-load");
         Ok("seed", "--groups", "4", "--messages", "2500"); // ~10,000 items, ~2.5 MB: several 1 MB pages
-        var keys = await AllKeys();
+        var keys = (await Ddb.Keys(Table)).ToHashSet();
         var firstPage = await Ddb.Client.ScanAsync(new ScanRequest { TableName = Table });
         Assert.True(firstPage.LastEvaluatedKey is { Count: > 0 }, "the table should need more than one page");
 

@@ -35,18 +35,6 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         ExpressionAttributeValues = new() { [":g"] = new() { S = group } },
     })).Items ?? [];
 
-    async Task<int> Count()
-    {
-        var (count, request) = (0, new ScanRequest { TableName = Table, Select = Amazon.DynamoDBv2.Select.COUNT });
-        do
-        {
-            var page = await Ddb.Client.ScanAsync(request);
-            count += page.Count ?? 0;
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-        } while (request.ExclusiveStartKey is not null);
-        return count;
-    }
-
     /// <summary>What the app's backend and messaging Lambda read must be there, exactly once.</summary>
     async Task AssertConversation(User me, User other, int messages)
     {
@@ -86,7 +74,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("users: no CONNECTION_URL, using andrewbrown", r.Stderr);
         Assert.Contains($"{Lines.Length} messages, 2 message group rows", r.Stdout);
         await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
-        Assert.Equal(Lines.Length + 2, await Count());
+        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -98,7 +86,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var again = Ok("seed");
 
         Assert.Contains($"{Lines.Length + 2} items of an earlier run replaced", again.Stdout);
-        Assert.Equal(Lines.Length + 2, await Count());
+        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
         await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
     }
 
@@ -110,12 +98,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         const int n = 20000;
         File.WriteAllLines(big, Enumerable.Range(0, n).Select(i => $"Person {i % 2 + 1}: line {i}"));
         var group = SeedData.GroupUuid(SeedData.Me, SeedData.Other);
-        var env = Env();
-        var psi = new ProcessStartInfo(Repo.Path_("bin", "ddb", "seed")) { ArgumentList = { "--conversation", big }, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
-        _ = Scripts.Run("seed", ["--help"]); // compiled before the clock starts
-        using (var killed = Process.Start(psi)!)
+        using (var killed = Start("seed", ["--conversation", big]))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while ((await Ddb.Client.QueryAsync(new QueryRequest
@@ -127,13 +110,13 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             killed.Kill(entireProcessTree: true);
             await killed.WaitForExitAsync();
         }
-        var partial = await Count();
+        var partial = await Ddb.Count(Table);
         Assert.InRange(partial, 50, n + 1); // it really died half-way
 
         var r = Run("seed", "--conversation", big);
 
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(n + 2, await Count());
+        Assert.Equal(n + 2, await Ddb.Count(Table));
         Assert.Equal(n, (await Query("MSG#" + group)).Count);
         Assert.Single(await Query("GRP#" + SeedData.Me.Uuid));
         File.Delete(big);
@@ -176,7 +159,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var url = Postgres.Shared.Database(SeedData.Me);
 
         AssertFails(RunWith("seed", new Dictionary<string, string?> { ["CONNECTION_URL"] = url }), 1, "no user with handle 'bayko' in Postgres");
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -189,7 +172,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         AssertFails(r, 1, "cannot query Postgres 127.0.0.1:");
         Assert.DoesNotContain("s3cretpw", r.Stderr);
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -204,7 +187,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         }
 
         AssertFails(RunWith("seed", new Dictionary<string, string?> { ["CONNECTION_URL"] = url }), 1, "has no users table");
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -232,7 +215,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         AssertFails(Run("seed", "--conversation", bad), 1, $"{bad}:3: expected 'Person 1: <message>' or 'Person 2: <message>'");
         File.WriteAllLines(bad, ["# nothing here"]);
         AssertFails(Run("seed", "--conversation", bad), 1, "no messages");
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
         File.Delete(bad);
     }
 
@@ -253,7 +236,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         });
 
         AssertFails(Run("seed"), 1, "is not shaped like cruddur-messages");
-        Assert.Equal(0, await Count());
+        Assert.Equal(0, await Ddb.Count(Table));
     }
 
     [Fact]
@@ -268,12 +251,12 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     {
         Ok("schema-load");
         Ok("seed", "--groups", "30", "--messages", "40");
-        var first = await Keys();
+        var first = await Ddb.Keys(Table);
 
         var r = Ok("seed", "--groups", "30", "--messages", "40");
 
         Assert.Contains("seeded 30 synthetic conversations of 40 messages (1260 items)", r.Stdout);
-        var second = await Keys();
+        var second = await Ddb.Keys(Table);
         Assert.Equal(Lines.Length + 2 + 30 * 42, second.Count);
         Assert.Equal(first.Where(k => !k.StartsWith("MSG#" + SeedData.GroupUuid(SeedData.Me, SeedData.Other)) && !k.StartsWith("GRP#" + SeedData.Me.Uuid) && !k.StartsWith("GRP#" + SeedData.Other.Uuid)).Order(),
             second.Where(k => !k.StartsWith("MSG#" + SeedData.GroupUuid(SeedData.Me, SeedData.Other)) && !k.StartsWith("GRP#" + SeedData.Me.Uuid) && !k.StartsWith("GRP#" + SeedData.Other.Uuid)).Order());
@@ -281,19 +264,6 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         var page = Ok("patterns/list-conversations", "--user-uuid", SeedData.LoadTestOwner.Uuid, "--limit", "5", "--json");
         Assert.Equal(5, System.Text.Json.JsonDocument.Parse(page.Stdout).RootElement.GetProperty("message_groups").GetArrayLength());
-    }
-
-    async Task<List<string>> Keys()
-    {
-        var keys = new List<string>();
-        var request = new ScanRequest { TableName = Table, ProjectionExpression = "pk, sk" };
-        do
-        {
-            var page = await Ddb.Client.ScanAsync(request);
-            keys.AddRange(page.Items.Select(i => i["pk"].S + "|" + i["sk"].S));
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-        } while (request.ExclusiveStartKey is not null);
-        return keys;
     }
 
     [Fact]
@@ -307,7 +277,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         Assert.Contains($"[drop] table {Table}", r.Stderr);
         Assert.Contains($"[create] table {Table}", r.Stderr);
-        Assert.Equal(Lines.Length + 2, await Count());
+        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
         await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
     }
 
@@ -319,6 +289,6 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         AssertFails(RunWith("setup", new Dictionary<string, string?> { ["AWS_REGION"] = "us-east-1", ["AWS_ACCESS_KEY_ID"] = "AKIAX", ["AWS_SECRET_ACCESS_KEY"] = "x" }, "prod"),
             2, "setup is for DynamoDB Local only and refuses prod");
-        Assert.Equal(1, await Count());
+        Assert.Equal(1, await Ddb.Count(Table));
     }
 }

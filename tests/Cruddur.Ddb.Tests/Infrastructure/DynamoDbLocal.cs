@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
 namespace Cruddur.Ddb.Tests;
@@ -46,6 +47,26 @@ public sealed class DynamoDbLocal : IDisposable
         Client = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"),
             new AmazonDynamoDBConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
     }
+
+    /// <summary>Every item of a table (all pages), or only the named attributes.</summary>
+    public async Task<List<Dictionary<string, AttributeValue>>> ScanAll(string table, string? projection = null)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        var request = new ScanRequest { TableName = table, ProjectionExpression = projection };
+        do
+        {
+            var page = await Client.ScanAsync(request);
+            items.AddRange(page.Items ?? []);
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+        } while (request.ExclusiveStartKey is not null);
+        return items;
+    }
+
+    /// <summary>The keys of every item, as "pk|sk".</summary>
+    public async Task<List<string>> Keys(string table) =>
+        (await ScanAll(table, "pk, sk")).Select(i => i["pk"].S + "|" + i["sk"].S).ToList();
+
+    public async Task<int> Count(string table) => (await ScanAll(table, "pk")).Count;
 
     public void Dispose()
     {

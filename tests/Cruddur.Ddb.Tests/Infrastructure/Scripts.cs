@@ -62,6 +62,37 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
         return Scripts.Run(script, args, all);
     }
 
+    /// <summary>Starts a script without waiting (for tests that kill or signal it), its output redirected.</summary>
+    protected Process Start(string script, string[] args, bool ownProcessGroup = false)
+    {
+        var path = Repo.Path_(["bin", "ddb", .. script.Split('/')]);
+        var psi = ownProcessGroup ? new ProcessStartInfo("setsid", [path, .. args]) : new ProcessStartInfo(path, args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.WorkingDirectory = Repo.Root;
+        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        foreach (var (k, v) in Env()) psi.Environment[k] = v;
+        _ = Scripts.Run(script, ["--help"]); // compiled before any clock starts
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>
+    /// Runs a script on a pseudo-terminal (script(1)), typing <paramref name="typed"/> when given;
+    /// returns everything the terminal showed (stdout and stderr together, in Stdout).
+    /// </summary>
+    protected ProcessResult OnTerminal(IReadOnlyDictionary<string, string?> env, string? typed, string script, params string[] args)
+    {
+        var all = Env();
+        foreach (var (k, v) in env) all[k] = v;
+        var command = string.Join(' ', new[] { Repo.Path_(["bin", "ddb", .. script.Split('/')]) }.Concat(args).Select(a => $"'{a}'"));
+        var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
+        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        psi.Environment["TERM"] = "xterm-256color";
+        psi.Environment["COLUMNS"] = "160";
+        foreach (var (k, v) in all) if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+        return Repo.Exec(psi, stdin: typed is null ? null : typed + "\n", timeout: TimeSpan.FromMinutes(2));
+    }
+
     /// <summary>Runs a script that must succeed, and returns what it printed.</summary>
     protected ProcessResult Ok(string script, params string[] args)
     {
