@@ -125,7 +125,10 @@ public static class Cli
             case OperationCanceledException when interrupted:
                 return ("interrupted", 130);
             case ResourceNotFoundException:
-                return ($"table '{table}' does not exist at {where}: create it with ./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")}", 1);
+                var messagesTable = Environment.GetEnvironmentVariable("DDB_MESSAGE_TABLE") is { Length: > 0 } t ? t : DdbContext.DefaultTable;
+                return (table == messagesTable
+                    ? $"table '{table}' does not exist at {where}: create it with ./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")}"
+                    : $"table '{table}' does not exist at {where} (./bin/ddb/list-tables shows what does)", 1);
         }
         if (Unreachable(e))
             return ctx?.Prod == true && ctx.Endpoint is null
