@@ -66,6 +66,13 @@ public static class SeedData
 
     // ---- the conversation file --------------------------------------------------------------
 
+    /// <summary>--conversation FILE, by default conversation.txt next to the scripts.</summary>
+    public static System.CommandLine.Option<string> ConversationOption() => new("--conversation")
+    {
+        Description = "the conversation file ('Person 1: ...' / 'Person 2: ...' lines)",
+        DefaultValueFactory = _ => Path.Combine(Cli.ScriptDir, ConversationFile),
+    };
+
     /// <summary>Reads "Person 1: ..." / "Person 2: ..." lines; any other line is an error naming it.</summary>
     public static List<Message> ReadConversation(string path)
     {
