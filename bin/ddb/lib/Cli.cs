@@ -11,7 +11,6 @@ namespace Cruddur.Ddb;
 public sealed record Invocation(DdbContext Context, ParseResult Args, CancellationToken Cancel)
 {
     public T Get<T>(Option<T> option) => Args.GetValue(option)!;
-    public T Get<T>(Argument<T> argument) => Args.GetValue(argument)!;
 }
 
 public static class Cli

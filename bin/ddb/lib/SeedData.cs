@@ -30,9 +30,6 @@ public static class SeedData
     public static string Iso(DateTime utc) =>
         utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
 
-    public static DateTime ParseIso(string sk) =>
-        DateTime.Parse(sk, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-
     /// <summary>
     /// Times of <paramref name="count"/> messages one minute apart, the last at <paramref name="now"/>,
     /// squeezed so that all fall in the current year (the app queries begins_with(sk, year)).
