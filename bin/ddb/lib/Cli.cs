@@ -124,8 +124,7 @@ public static class Cli
             case OperationCanceledException when interrupted:
                 return ("interrupted", 130);
             case ResourceNotFoundException:
-                var messagesTable = Environment.GetEnvironmentVariable("DDB_MESSAGE_TABLE") is { Length: > 0 } t ? t : DdbContext.DefaultTable;
-                return (table == messagesTable
+                return (table == DdbContext.MessagesTableName(Environment.GetEnvironmentVariable)
                     ? $"table '{table}' does not exist at {where}: create it with ./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")}"
                     : $"table '{table}' does not exist at {where} (./bin/ddb/list-tables shows what does)", 1);
         }

@@ -31,8 +31,7 @@ public sealed record DdbContext(
 
     public static DdbContext Resolve(bool prod, Func<string, string?> env)
     {
-        static string? Set(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
-        var table = Set(env("DDB_MESSAGE_TABLE")) ?? DefaultTable;
+        var table = MessagesTableName(env);
         var profile = Set(env("AWS_PROFILE")) ?? Set(env("AWS_DEFAULT_PROFILE")) ?? "default";
         var ddbEndpoint = Set(env("AWS_ENDPOINT_URL_DYNAMODB"));
         var envRegion = Set(env("AWS_REGION")) ?? Set(env("AWS_DEFAULT_REGION"));
@@ -58,6 +57,11 @@ public sealed record DdbContext(
             : new DdbContext(true, table, CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"),
                 "AWS_ENDPOINT_URL_DYNAMODB", region, profile, envCredentials);
     }
+
+    /// <summary>The messages table: DDB_MESSAGE_TABLE, default cruddur-messages.</summary>
+    public static string MessagesTableName(Func<string, string?> env) => Set(env("DDB_MESSAGE_TABLE")) ?? DefaultTable;
+
+    static string? Set(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
 
     static string CheckUrl(string url, string source) =>
         Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")

@@ -52,8 +52,12 @@ public static class MessagesTable
         StreamSpecification = new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE },
     };
 
-    /// <summary>Every way the live table differs from <see cref="Definition"/>, one readable line each.</summary>
-    public static List<string> Differences(TableDescription live)
+    /// <summary>
+    /// Every way the live table differs from <see cref="Definition"/>, one readable line each. With
+    /// <paramref name="shapeOnly"/>, only what the app's reads and writes depend on: keys, attributes
+    /// and indexes, not billing, capacity or the stream.
+    /// </summary>
+    public static List<string> Differences(TableDescription live, bool shapeOnly = false)
     {
         var want = Definition(live.TableName);
         var diffs = new List<string>();
@@ -71,12 +75,16 @@ public static class MessagesTable
         Check("key schema", Keys(want.KeySchema), Keys(live.KeySchema));
         Check("attributes", Attrs(want.AttributeDefinitions), Attrs(live.AttributeDefinitions));
         var billing = live.BillingModeSummary?.BillingMode?.Value ?? BillingMode.PROVISIONED.Value;
-        Check("billing mode", want.BillingMode.Value, billing);
-        if (billing == BillingMode.PROVISIONED.Value)
-            Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
-                Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits));
-        var stream = live.StreamSpecification is { StreamEnabled: true } s ? $"on, {s.StreamViewType?.Value}" : "off";
-        Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream);
+        var capacity = !shapeOnly && billing == BillingMode.PROVISIONED.Value;
+        if (!shapeOnly)
+        {
+            Check("billing mode", want.BillingMode.Value, billing);
+            if (capacity)
+                Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
+                    Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits));
+            var stream = live.StreamSpecification is { StreamEnabled: true } s ? $"on, {s.StreamViewType?.Value}" : "off";
+            Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream);
+        }
 
         foreach (var gsi in want.GlobalSecondaryIndexes)
         {
@@ -88,7 +96,7 @@ public static class MessagesTable
             }
             Check($"index {gsi.IndexName} keys", Keys(gsi.KeySchema), Keys(found.KeySchema));
             Check($"index {gsi.IndexName} projection", gsi.Projection.ProjectionType.Value, found.Projection?.ProjectionType?.Value);
-            if (billing == BillingMode.PROVISIONED.Value)
+            if (capacity)
                 Check($"index {gsi.IndexName} capacity", Capacity(ReadCapacity, WriteCapacity),
                     Capacity(found.ProvisionedThroughput?.ReadCapacityUnits, found.ProvisionedThroughput?.WriteCapacityUnits));
         }

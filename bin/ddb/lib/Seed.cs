@@ -103,7 +103,7 @@ public static class Seeder
         var (me, other) = (users[0], users[1]);
         if (me.Uuid == other.Uuid) throw Cli.Usage($"the two users are the same ({me.Handle})");
         var table = (await ddb.DescribeTableAsync(ctx.Table, ct)).Table;
-        var shape = MessagesTable.Differences(table).Where(d => d.StartsWith("key") || d.StartsWith("attributes") || d.StartsWith("index")).ToList();
+        var shape = MessagesTable.Differences(table, shapeOnly: true);
         if (shape.Count > 0)
             throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages ({shape[0]}); nothing written");
 

@@ -64,6 +64,13 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             byIndex.Select(i => i["pk"].S).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>The table holds the built-in users' sample conversation and nothing else.</summary>
+    async Task AssertOnlyTheSampleConversation()
+    {
+        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
+        await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
+    }
+
     [Fact]
     public async Task Seed_without_postgres_writes_the_conversation_the_app_reads()
     {
@@ -73,8 +80,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         Assert.Contains("users: no CONNECTION_URL, using andrewbrown", r.Stderr);
         Assert.Contains($"{Lines.Length} messages, 2 message group rows", r.Stdout);
-        await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
-        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
+        await AssertOnlyTheSampleConversation();
     }
 
     [Fact]
@@ -86,8 +92,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var again = Ok("seed");
 
         Assert.Contains($"{Lines.Length + 2} items of an earlier run replaced", again.Stdout);
-        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
-        await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
+        await AssertOnlyTheSampleConversation();
     }
 
     [Fact]
@@ -277,8 +282,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         Assert.Contains($"[drop] table {Table}", r.Stderr);
         Assert.Contains($"[create] table {Table}", r.Stderr);
-        Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
-        await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
+        await AssertOnlyTheSampleConversation();
     }
 
     [Fact]

@@ -42,6 +42,19 @@ public sealed class MessagesTableTests
     }
 
     [Fact]
+    public void Shape_only_ignores_billing_capacity_and_stream_but_not_keys_or_indexes()
+    {
+        var live = AsLive(MessagesTable.Definition("tbl"));
+        live.ProvisionedThroughput.WriteCapacityUnits = 10;
+        live.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits = 25;
+        live.StreamSpecification = null;
+        Assert.Empty(MessagesTable.Differences(live, shapeOnly: true));
+
+        live.GlobalSecondaryIndexes[0].Projection = new() { ProjectionType = ProjectionType.KEYS_ONLY };
+        Assert.Equal(["index message-group-sk-index projection: expected ALL, found KEYS_ONLY"], MessagesTable.Differences(live, shapeOnly: true));
+    }
+
+    [Fact]
     public void Null_collections_from_the_sdk_are_read_as_empty()
     {
         var diffs = MessagesTable.Differences(new TableDescription { TableName = "tbl" });
