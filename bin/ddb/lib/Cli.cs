@@ -90,7 +90,7 @@ public static class Cli
                 return parsed.Invoke();
             if (prod && localOnly)
                 throw new UserError($"{Name} is for DynamoDB Local only and refuses prod", 2);
-            context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable);
+            context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable).WithCredentials(Environment.GetEnvironmentVariable);
             if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
                 context = context with { Table = table };
             Console.Error.WriteLine(context.Describe(saysTable ? null : "DynamoDB"));
@@ -128,6 +128,8 @@ public static class Cli
                     ? $"table '{table}' does not exist at {where}: create it with ./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")}"
                     : $"table '{table}' does not exist at {where} (./bin/ddb/list-tables shows what does)", 1);
         }
+        if (ctx is { Prod: true } && CredentialFailure(e, ctx) is { } failure)
+            return (failure, 1);
         if (Unreachable(e))
             return ctx?.Prod == true && ctx.Endpoint is null
                 ? ($"cannot reach {where}: check your network and AWS_REGION", 1)
@@ -135,7 +137,8 @@ public static class Cli
         return e switch
         {
             AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidSignatureException" or "ExpiredTokenException" or "ExpiredToken" } s =>
-                ($"AWS rejected the credentials ({s.ErrorCode}): refresh them (aws sso login) or pick another AWS_PROFILE", 1),
+                ($"AWS rejected the credentials ({s.ErrorCode}) of {ctx?.Identity?.Source ?? "this context"}: "
+                    + (ctx?.Identity?.Sso == true ? $"run '{SsoLogin(ctx)}'" : "refresh them or pick another AWS_PROFILE"), 1),
             AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
                 ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
             AmazonServiceException s when s.ErrorCode is { Length: > 0 } => ($"DynamoDB {s.ErrorCode}: {s.Message}", 1),
@@ -144,6 +147,34 @@ public static class Cli
             _ => ($"unexpected {e.GetType().Name}: {e.Message} (run with DDB_DEBUG=1 for details)", 1),
         };
     }
+
+    static string SsoLogin(DdbContext? ctx) => $"aws sso login --profile {ctx?.Profile ?? AwsCredentials.DefaultProfile}";
+
+    /// <summary>
+    /// Prod credentials that could not be had when the first request needed them: an SSO sign-in that
+    /// expired, STS or SSO refusing, a credential_process that failed, no instance role. Null for
+    /// anything else (DynamoDB's own errors).
+    /// </summary>
+    static string? CredentialFailure(Exception e, DdbContext ctx)
+    {
+        var source = ctx.Identity?.Source ?? $"profile {ctx.Profile}";
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is ProcessAWSCredentialException)
+                return $"the credential_process of {source} failed: {FirstLine(x.Message)}";
+            if (x is AmazonServiceException s && s.GetType().Namespace is { } ns && !ns.StartsWith("Amazon.DynamoDB", StringComparison.Ordinal))
+                return ctx.Identity?.Sso == true && s.ErrorCode is "UnauthorizedException" or "ForbiddenException"
+                    ? $"the IAM Identity Center (SSO) sign-in of profile '{ctx.Profile}' was refused ({s.ErrorCode}): run '{SsoLogin(ctx)}'"
+                    : $"AWS would not give credentials for {source}: {s.ErrorCode}: {FirstLine(s.Message)}";
+            if (x is AmazonClientException && (ctx.Identity?.Sso == true || x.Message.Contains("SSO", StringComparison.Ordinal)))
+                return $"the IAM Identity Center (SSO) sign-in of profile '{ctx.Profile}' has expired or was never made: run '{SsoLogin(ctx)}'";
+            if (x.Message.Contains("IMDS", StringComparison.Ordinal) || x.Message.Contains("Instance Metadata", StringComparison.OrdinalIgnoreCase))
+                return AwsCredentials.NoCredentials; // the last link of the chain: not on EC2 either
+        }
+        return null;
+    }
+
+    static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
     static bool Unreachable(Exception e)
     {

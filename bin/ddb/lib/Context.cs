@@ -3,8 +3,6 @@
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using Amazon.Runtime.CredentialManagement;
-using Amazon.Runtime.Credentials;
 
 namespace Cruddur.Ddb;
 
@@ -12,10 +10,9 @@ public sealed record DdbContext(
     bool Prod,
     string Table,
     string? Endpoint,
-    string EndpointSource,
     string Region,
     string Profile,
-    bool EnvCredentials = false)
+    AwsIdentity? Identity = null)
 {
     public const string DefaultTable = "cruddur-messages";
     public const string LocalEndpoint = "http://localhost:8000";
@@ -32,30 +29,45 @@ public sealed record DdbContext(
     public static DdbContext Resolve(bool prod, Func<string, string?> env)
     {
         var table = MessagesTableName(env);
-        var profile = Set(env("AWS_PROFILE")) ?? Set(env("AWS_DEFAULT_PROFILE")) ?? "default";
+        var (profile, _) = AwsCredentials.ProfileName(env);
         var ddbEndpoint = Set(env("AWS_ENDPOINT_URL_DYNAMODB"));
         var envRegion = Set(env("AWS_REGION")) ?? Set(env("AWS_DEFAULT_REGION"));
-        var envCredentials = Set(env("AWS_ACCESS_KEY_ID")) is not null;
 
         if (!prod)
         {
             var (endpoint, source) = ddbEndpoint is not null ? (ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB")
                 : Set(env("AWS_ENDPOINT_URL")) is { } any ? (any, "AWS_ENDPOINT_URL")
                 : (LocalEndpoint, "default");
-            return new DdbContext(false, table, CheckUrl(endpoint, source), source, envRegion ?? "us-east-1", profile);
+            var url = CheckUrl(endpoint, source);
+            if (AwsHost(url))
+                throw new UserError($"{source} points at AWS ({new Uri(url).Host}) but prod was not asked for: "
+                    + "add the word prod to act on AWS, or point it at DynamoDB Local", 2);
+            return new DdbContext(false, table, url, envRegion ?? "us-east-1", profile);
         }
 
-        var region = envRegion ?? ProfileRegion(profile)
+        var region = envRegion ?? AwsCredentials.Profile(profile)?.Region?.SystemName
             ?? throw new UserError(
                 "prod needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in profile '"
                 + profile + "' (aws configure)");
         if (Set(env("DDB_ALLOWED_REGIONS")) is { } allowed
-            && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(region))
+            && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Contains(region, StringComparer.OrdinalIgnoreCase))
             throw new UserError($"region {region} is not in DDB_ALLOWED_REGIONS ({allowed}): refusing to act on prod there", 2);
-        return ddbEndpoint is null
-            ? new DdbContext(true, table, null, "AWS", region, profile, envCredentials)
-            : new DdbContext(true, table, CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"),
-                "AWS_ENDPOINT_URL_DYNAMODB", region, profile, envCredentials);
+        return new DdbContext(true, table, ddbEndpoint is null ? null : CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"), region, profile);
+    }
+
+    /// <summary>Prod only: the credentials and where they come from (files and environment; no request yet).</summary>
+    public DdbContext WithCredentials(Func<string, string?> env) =>
+        Prod ? this with { Identity = AwsCredentials.Resolve(env) } : this;
+
+    /// <summary>A host of AWS itself: regional and FIPS endpoints, the dual-stack api.aws names, China, VPC endpoints.</summary>
+    public static bool AwsHost(string url)
+    {
+        var host = new Uri(url).Host.TrimEnd('.').ToLowerInvariant();
+        return host is "amazonaws.com" or "api.aws" or "amazonaws.com.cn"
+            || host.EndsWith(".amazonaws.com", StringComparison.Ordinal)
+            || host.EndsWith(".amazonaws.com.cn", StringComparison.Ordinal)
+            || host.EndsWith(".api.aws", StringComparison.Ordinal);
     }
 
     /// <summary>The messages table: DDB_MESSAGE_TABLE, default cruddur-messages.</summary>
@@ -68,26 +80,12 @@ public sealed record DdbContext(
             ? url
             : throw new UserError($"{source} is not an http(s) URL: {url}");
 
-    static string? ProfileRegion(string profile)
-    {
-        try
-        {
-            return new CredentialProfileStoreChain().TryGetProfile(profile, out var p) ? p.Region?.SystemName : null;
-        }
-        catch (Exception e) when (e is IOException or AmazonClientException or InvalidDataException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>The line every script prints before acting.</summary>
     public string Describe(string? subject = null)
     {
         subject ??= Table;
         if (!Prod) return $"{subject} @ {Endpoint} (local)";
-        var who = EnvCredentials
-            ? "credentials from environment"
-            : $"profile {Profile}";
+        var who = Identity?.Source ?? $"profile {Profile}";
         return Endpoint is null
             ? $"{subject} @ AWS {Region} (prod, {who})"
             : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by AWS_ENDPOINT_URL_DYNAMODB";
@@ -96,14 +94,16 @@ public sealed record DdbContext(
     /// <summary>Where requests go, for messages: the URL, or "AWS region".</summary>
     public string Where => Endpoint ?? $"AWS DynamoDB in {Region}";
 
-    public AmazonDynamoDBClient CreateClient()
+    /// <param name="retries">the SDK's own retries; 0 for callers that retry (and pace) themselves, so
+    /// that one budget counts every attempt.</param>
+    public AmazonDynamoDBClient CreateClient(int? retries = null)
     {
         var config = new AmazonDynamoDBConfig
         {
             // Fail within seconds when nothing listens, rather than the SDK's 100 s default.
             ConnectTimeout = TimeSpan.FromSeconds(Prod ? 10 : 3),
             Timeout = TimeSpan.FromSeconds(Prod ? 60 : 30),
-            MaxErrorRetry = Prod ? 4 : 1,
+            MaxErrorRetry = retries ?? (Prod ? 4 : 1),
             RetryMode = RequestRetryMode.Standard,
             MaxConnectionsPerServer = 64,
         };
@@ -118,10 +118,10 @@ public sealed record DdbContext(
             // prod means AWS: ignore AWS_ENDPOINT_URL (the app's local endpoint) and profile endpoint_url.
             config.IgnoreConfiguredEndpointUrls = true;
         }
-        return new AmazonDynamoDBClient(Credentials(config), config);
+        return new AmazonDynamoDBClient(Credentials(), config);
     }
 
-    AWSCredentials Credentials(AmazonDynamoDBConfig config)
+    AWSCredentials Credentials()
     {
         if (!Prod)
         {
@@ -132,16 +132,7 @@ public sealed record DdbContext(
                 ? new BasicAWSCredentials(id, secret)
                 : new BasicAWSCredentials("cruddurlocal", "cruddurlocal");
         }
-        try
-        {
-            return DefaultAWSCredentialsIdentityResolver.GetCredentials(config);
-        }
-        catch (AmazonClientException e)
-        {
-            throw new UserError(
-                $"prod needs AWS credentials and none were found for profile '{Profile}': "
-                + "run 'aws sso login' or 'aws configure', or set AWS_PROFILE", inner: e);
-        }
+        return Identity?.Credentials ?? throw new InvalidOperationException("prod credentials were not resolved");
     }
 }
 

@@ -30,7 +30,7 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("WARNING: prod requests go to", r.Stderr);
-        Assert.Contains($"{Table} @ {Ddb.Endpoint} (prod, region eu-west-2, credentials from environment)", r.Stderr);
+        Assert.Contains($"{Table} @ {Ddb.Endpoint} (prod, region eu-west-2, credentials from the environment (AWS_ACCESS_KEY_ID))", r.Stderr);
         Assert.Contains("[skip] point-in-time recovery: this endpoint (DynamoDB Local) does not support it", r.Stderr);
         Assert.Matches(@"deletion protection +on", r.Stdout);
         Assert.True((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled);

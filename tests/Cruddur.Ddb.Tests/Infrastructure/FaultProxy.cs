@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -7,7 +9,9 @@ namespace Cruddur.Ddb.Tests;
 /// <summary>
 /// An HTTP proxy in front of a real DynamoDB Local that injects the faults AWS produces under load:
 /// BatchWriteItem answered with ProvisionedThroughputExceededException, or with only part of the
-/// batch written and the rest returned as UnprocessedItems. Everything else passes through.
+/// batch written and the rest returned as UnprocessedItems; or, like a provisioned table, admitting
+/// only so many written items a second and throttling the rest. Everything else passes through, and
+/// every request is recorded (its target, body and the access key that signed it).
 /// </summary>
 public sealed class FaultProxy : IDisposable
 {
@@ -15,6 +19,9 @@ public sealed class FaultProxy : IDisposable
     readonly HttpClient _upstream = new();
     readonly string _target;
     readonly Func<int, Fault> _plan;
+    readonly double _admitPerSecond;
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+    double _tokens, _lastRefill;
     int _batches, _throttled, _partial;
 
     public enum Fault { None, Throttle, Partial }
@@ -23,11 +30,18 @@ public sealed class FaultProxy : IDisposable
     public int Throttled => _throttled;
     public int Partial => _partial;
 
+    /// <summary>Every request: the operation (X-Amz-Target without the service prefix), its body, the access key id that signed it.</summary>
+    public ConcurrentQueue<(string Operation, string Body, string AccessKey)> Requests { get; } = new();
+
     /// <param name="plan">the fault for the n-th BatchWriteItem request (0-based)</param>
-    public FaultProxy(string target, Func<int, Fault> plan)
+    /// <param name="admitItemsPerSecond">when positive, BatchWriteItem requests are throttled whenever they would
+    /// write more items than this rate allows (one second's worth may be saved up, like a table's burst)</param>
+    public FaultProxy(string target, Func<int, Fault>? plan = null, double admitItemsPerSecond = 0)
     {
         _target = target.TrimEnd('/');
-        _plan = plan;
+        _plan = plan ?? (_ => Fault.None);
+        _admitPerSecond = admitItemsPerSecond;
+        _tokens = admitItemsPerSecond;
         var port = Repo.FreePort();
         Endpoint = $"http://127.0.0.1:{port}";
         _listener.Prefixes.Add(Endpoint + "/");
@@ -53,7 +67,11 @@ public sealed class FaultProxy : IDisposable
             using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             var target = ctx.Request.Headers["X-Amz-Target"] ?? "";
+            var key = System.Text.RegularExpressions.Regex.Match(ctx.Request.Headers["Authorization"] ?? "", "Credential=([^/]+)/").Groups[1].Value;
+            Requests.Enqueue((target[(target.IndexOf('.') + 1)..], body, key));
             var fault = target.EndsWith(".BatchWriteItem") ? _plan(Interlocked.Increment(ref _batches) - 1) : Fault.None;
+            if (fault == Fault.None && _admitPerSecond > 0 && target.EndsWith(".BatchWriteItem") && !Admit(body))
+                fault = Fault.Throttle;
             if (fault == Fault.Throttle)
             {
                 Interlocked.Increment(ref _throttled);
@@ -98,6 +116,21 @@ public sealed class FaultProxy : IDisposable
         {
             try { await Reply(ctx, 500, "{\"__type\":\"InternalFailure\",\"message\":\"proxy: " + e.Message.Replace("\"", "'") + "\"}"); }
             catch (Exception) { }
+        }
+    }
+
+    /// <summary>A token bucket of written items: refilled at the admitted rate, holding at most one second's worth.</summary>
+    bool Admit(string body)
+    {
+        var items = JsonNode.Parse(body)!["RequestItems"]!.AsObject().Sum(t => t.Value!.AsArray().Count);
+        lock (_clock)
+        {
+            var now = _clock.Elapsed.TotalSeconds;
+            _tokens = Math.Min(_admitPerSecond, _tokens + (now - _lastRefill) * _admitPerSecond);
+            _lastRefill = now;
+            if (_tokens < items) return false;
+            _tokens -= items;
+            return true;
         }
     }
 

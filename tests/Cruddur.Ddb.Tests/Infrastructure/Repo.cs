@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
+// The tests run bash scripts, Java and Postgres: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 namespace Cruddur.Ddb.Tests;
 
 /// <summary>The repository the tests run from, and small process helpers.</summary>

@@ -64,4 +64,54 @@ public sealed class ContextTests
         var e = Assert.Throws<UserError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", "localhost:8000")));
         Assert.Contains("AWS_ENDPOINT_URL_DYNAMODB is not an http(s) URL", e.Message);
     }
+
+    [Theory]
+    [InlineData("https://dynamodb.us-east-1.amazonaws.com")]
+    [InlineData("https://dynamodb-fips.us-gov-west-1.amazonaws.com")]
+    [InlineData("https://dynamodb.us-east-1.api.aws")]
+    [InlineData("https://dynamodb.cn-north-1.amazonaws.com.cn")]
+    [InlineData("https://vpce-0abc-1234.dynamodb.eu-west-2.vpce.amazonaws.com")]
+    [InlineData("HTTPS://DYNAMODB.EU-WEST-2.AMAZONAWS.COM.")]
+    public void Outside_prod_an_aws_endpoint_is_refused(string url)
+    {
+        var e = Assert.Throws<UserError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", url)));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("points at AWS", e.Message);
+        Assert.Contains("add the word prod", e.Message);
+        Assert.NotNull(Resolve(true, ("AWS_ENDPOINT_URL_DYNAMODB", url), ("AWS_REGION", "us-east-1")).Endpoint);
+    }
+
+    [Theory]
+    [InlineData("http://localhost:8000")]
+    [InlineData("http://dynamodb-local:8000")]
+    [InlineData("http://amazonaws.com.example:8000")]
+    public void Outside_prod_other_endpoints_are_used(string url)
+    {
+        Assert.Equal(url, Resolve(false, ("AWS_ENDPOINT_URL", url)).Endpoint);
+    }
+
+    [Fact]
+    public void The_allowed_region_list_ignores_case()
+    {
+        Assert.Equal("eu-west-2", Resolve(true, ("AWS_REGION", "eu-west-2"), ("DDB_ALLOWED_REGIONS", "EU-WEST-2")).Region);
+    }
+
+    [Fact]
+    public void Profiles_are_described_by_where_their_credentials_come_from()
+    {
+        Assert.Equal("profile p", AwsCredentials.Describe("p", new() { AccessKey = "AKIA", SecretKey = "s" }));
+        Assert.Equal("profile p, assumed role arn:r (from profile base)", AwsCredentials.Describe("p", new() { RoleArn = "arn:r", SourceProfile = "base" }));
+        Assert.Equal("profile p, assumed role arn:r (from Ec2InstanceMetadata)", AwsCredentials.Describe("p", new() { RoleArn = "arn:r", CredentialSource = "Ec2InstanceMetadata" }));
+        Assert.Equal("profile p, web identity, role arn:r", AwsCredentials.Describe("p", new() { RoleArn = "arn:r", WebIdentityTokenFile = "/t" }));
+        Assert.Equal("profile p, IAM Identity Center (SSO) account 1 role R", AwsCredentials.Describe("p", new() { SsoAccountId = "1", SsoRoleName = "R" }));
+        Assert.Equal("profile p, credential_process", AwsCredentials.Describe("p", new() { CredentialProcess = "/bin/x" }));
+    }
+
+    [Fact]
+    public void Only_one_profile_name_is_used_for_region_and_credentials()
+    {
+        Assert.Equal(("a", true), AwsCredentials.ProfileName(n => n switch { "AWS_PROFILE" => "a", "AWS_DEFAULT_PROFILE" => "b", _ => null }));
+        Assert.Equal(("b", true), AwsCredentials.ProfileName(n => n == "AWS_DEFAULT_PROFILE" ? "b" : null));
+        Assert.Equal(("default", false), AwsCredentials.ProfileName(_ => null));
+    }
 }

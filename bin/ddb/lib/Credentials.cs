@@ -1,0 +1,86 @@
+// Where prod credentials come from, in the AWS CLI's order: environment keys, the profile
+// (AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default: static keys, assume-role, IAM Identity
+// Center, credential_process, web identity), web identity from the environment, the container
+// role, the EC2 instance role. Resolving reads files and environment only; the first request
+// fetches the keys (STS, SSO, the process, the metadata service).
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+
+namespace Cruddur.Ddb;
+
+/// <summary>Credentials for prod, and where they come from in words ("profile cruddur, assumed role ...").</summary>
+public sealed record AwsIdentity(AWSCredentials Credentials, string Source, bool Sso = false);
+
+public static class AwsCredentials
+{
+    public const string DefaultProfile = "default";
+
+    /// <summary>The profile for region and credentials alike: AWS_PROFILE, else AWS_DEFAULT_PROFILE (the CLI's older name), else default.</summary>
+    public static (string Name, bool Chosen) ProfileName(Func<string, string?> env) =>
+        (Set(env("AWS_PROFILE")) ?? Set(env("AWS_DEFAULT_PROFILE"))) is { } name ? (name, true) : (DefaultProfile, false);
+
+    public static CredentialProfile? Profile(string name, ICredentialProfileSource? store = null)
+    {
+        try
+        {
+            return (store ?? new CredentialProfileStoreChain()).TryGetProfile(name, out var p) ? p : null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or AmazonClientException)
+        {
+            throw new UserError($"cannot read the AWS config files: {e.Message}");
+        }
+    }
+
+    public static AwsIdentity Resolve(Func<string, string?> env, ICredentialProfileSource? store = null)
+    {
+        if (Set(env("AWS_ACCESS_KEY_ID")) is not null)
+        {
+            if (Set(env("AWS_SECRET_ACCESS_KEY")) is null)
+                throw new UserError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+            return new(new EnvironmentVariablesAWSCredentials(), "credentials from the environment (AWS_ACCESS_KEY_ID)");
+        }
+
+        store ??= new CredentialProfileStoreChain();
+        var (name, chosen) = ProfileName(env);
+        if (Profile(name, store) is { } profile)
+        {
+            if (AWSCredentialsFactory.TryGetAWSCredentials(profile, store, out var fromProfile))
+                return new(fromProfile, Describe(name, profile.Options), profile.Options.SsoAccountId is not null);
+            if (chosen)
+                throw new UserError($"profile '{name}' has no credentials (access keys, role_arn, sso_session, "
+                    + "credential_process or web_identity_token_file)");
+        }
+        else if (chosen)
+            throw new UserError($"profile '{name}' does not exist in ~/.aws/config or ~/.aws/credentials "
+                + "(aws configure list-profiles shows those that do)");
+
+        if (Set(env("AWS_WEB_IDENTITY_TOKEN_FILE")) is not null && Set(env("AWS_ROLE_ARN")) is { } role)
+            return new(AssumeRoleWithWebIdentityCredentials.FromEnvironmentVariables(), $"web identity, role {role}");
+        if (Set(env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) is not null || Set(env("AWS_CONTAINER_CREDENTIALS_FULL_URI")) is not null)
+            return new(new GenericContainerCredentials(), "container role");
+        if (!string.Equals(Set(env("AWS_EC2_METADATA_DISABLED")), "true", StringComparison.OrdinalIgnoreCase))
+            try
+            {
+                return new(new InstanceProfileAWSCredentials(), "EC2 instance role (no keys, profile or web identity found)");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // no instance metadata service: not on EC2
+            }
+        throw new UserError(NoCredentials);
+    }
+
+    public const string NoCredentials = "prod needs AWS credentials and none were found: run 'aws configure' or "
+        + "'aws configure sso', or set AWS_PROFILE to a profile that has them";
+
+    /// <summary>A profile's kind of credentials in words.</summary>
+    public static string Describe(string name, CredentialProfileOptions o) =>
+        o.SsoAccountId is { } account ? $"profile {name}, IAM Identity Center (SSO) account {account} role {o.SsoRoleName}"
+        : o.CredentialProcess is { Length: > 0 } ? $"profile {name}, credential_process"
+        : o.RoleArn is { } role && o.WebIdentityTokenFile is { Length: > 0 } ? $"profile {name}, web identity, role {role}"
+        : o.RoleArn is { } assumed ? $"profile {name}, assumed role {assumed}"
+            + (o.SourceProfile is { } src ? $" (from profile {src})" : o.CredentialSource is { } cs ? $" (from {cs})" : "")
+        : $"profile {name}";
+
+    static string? Set(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
+}
