@@ -121,6 +121,9 @@ public static class Cli
         {
             case UserError u:
                 return (u.Message, u.ExitCode);
+            case IncompleteWrite w:
+                var (why, code) = Explain(w.InnerException!, ctx, interrupted);
+                return ($"{why}; {w.Done} of {w.Total} items were written: running {Name} again completes it", code);
             case OperationCanceledException when interrupted:
                 return ("interrupted", 130);
             case ResourceNotFoundException:
@@ -189,14 +192,16 @@ public static class Cli
     /// Asks the user to type <paramref name="expected"/> on a terminal; refuses (exit 2) when there is
     /// no terminal or the answer differs. Nothing is changed before this returns.
     /// </summary>
-    public static void Confirm(string prompt, string expected)
+    public static void Confirm(string prompt, string expected,
+        string noTerminal = "refusing to delete in prod without a terminal to confirm on; add --yes if you mean it",
+        string nothingDone = "nothing deleted")
     {
         if (Console.IsInputRedirected || Console.IsErrorRedirected)
-            throw new UserError("refusing to delete in prod without a terminal to confirm on; add --yes if you mean it", 2);
+            throw new UserError(noTerminal, 2);
         Console.Error.Write(prompt);
         var answer = Console.ReadLine()?.Trim();
         if (answer != expected)
-            throw new UserError($"'{answer}' is not '{expected}': nothing deleted", 2);
+            throw new UserError($"'{answer}' is not '{expected}': {nothingDone}", 2);
     }
 
     /// <summary>Stops with a usage error (exit 2).</summary>

@@ -141,3 +141,10 @@ public sealed class UserError(string message, int exitCode = 1, Exception? inner
 {
     public int ExitCode { get; } = exitCode;
 }
+
+/// <summary>Writing had begun when this failed: the table holds part of what was meant.</summary>
+public sealed class IncompleteWrite(long done, long total, Exception inner) : Exception(inner.Message, inner)
+{
+    public long Done { get; } = done;
+    public long Total { get; } = total;
+}

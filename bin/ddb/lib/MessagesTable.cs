@@ -4,12 +4,6 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb;
 
-/// <summary>What protects a prod table: deletion protection, point-in-time recovery, KMS encryption (AWS managed key).</summary>
-public sealed record Guards(bool DeletionProtection, bool PointInTimeRecovery, bool ManagedKey)
-{
-    public static readonly Guards None = new(false, false, false);
-}
-
 public static class MessagesTable
 {
     public const string GroupIndex = "message-group-sk-index";
@@ -52,172 +46,174 @@ public static class MessagesTable
         StreamSpecification = new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE },
     };
 
+    /// <summary>How a difference can be mended: in place (UpdateTable), by rebuilding the index (no data
+    /// lost), or only by dropping and loading the table again (every item lost).</summary>
+    public enum Fix { InPlace, RebuildIndex, Recreate }
+
+    /// <summary>One way a live table differs from the definition, and the AWS CLI command that mends it (null: drop and load again).</summary>
+    public sealed record Difference(string What, string Expected, string Found, Fix Fix, string? Command);
+
     /// <summary>
-    /// Every way the live table differs from <see cref="Definition"/>, one readable line each. With
-    /// <paramref name="shapeOnly"/>, only what the app's reads and writes depend on: keys, attributes
-    /// and indexes, not billing, capacity or the stream.
+    /// Every way the live table differs from <see cref="Definition"/>. Capacity, billing mode, the
+    /// stream and the index are mended in place with UpdateTable; only the table's own keys need a
+    /// new table. <paramref name="endpoint"/> goes into the commands for DynamoDB Local.
     /// </summary>
-    public static List<string> Differences(TableDescription live, bool shapeOnly = false)
+    public static List<Difference> Differences(TableDescription live, string? endpoint = null)
     {
-        var want = Definition(live.TableName);
-        var diffs = new List<string>();
-        void Check(string what, string? expected, string? actual)
+        var name = live.TableName;
+        var want = Definition(name);
+        var diffs = new List<Difference>();
+        var update = $"aws dynamodb update-table --table-name {name}{(endpoint is null ? "" : $" --endpoint-url {endpoint}")}";
+        void Check(string what, string expected, string found, Fix fix, string? command)
         {
-            if (expected != actual) diffs.Add($"{what}: expected {expected ?? "none"}, found {actual ?? "none"}");
+            if (expected != found) diffs.Add(new(what, expected, found, fix, command));
         }
-        static string Keys(IEnumerable<KeySchemaElement>? keys) =>
-            keys is null ? "none" : string.Join(", ", keys.Select(k => $"{k.AttributeName} {k.KeyType}"));
-        static string Attrs(IEnumerable<AttributeDefinition>? attrs) =>
-            attrs is null ? "none" : string.Join(", ", attrs.OrderBy(a => a.AttributeName, StringComparer.Ordinal)
-                .Select(a => $"{a.AttributeName} {a.AttributeType}"));
-        static string Capacity(long? read, long? write) => $"{read ?? 0} read / {write ?? 0} write";
+        var throughput = $"ReadCapacityUnits={ReadCapacity},WriteCapacityUnits={WriteCapacity}";
+        var gsi = want.GlobalSecondaryIndexes[0];
+        var indexCapacity = $$"""{"ReadCapacityUnits":{{ReadCapacity}},"WriteCapacityUnits":{{WriteCapacity}}}""";
+        var createIndex = $"{update} --attribute-definitions AttributeName=message_group_uuid,AttributeType=S AttributeName=sk,AttributeType=S "
+            + "--global-secondary-index-updates '[{\"Create\":{\"IndexName\":\"" + GroupIndex + "\",\"KeySchema\":["
+            + "{\"AttributeName\":\"message_group_uuid\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+            + "\"Projection\":{\"ProjectionType\":\"ALL\"},\"ProvisionedThroughput\":" + indexCapacity + "}}]'";
+        var deleteIndex = $"{update} --global-secondary-index-updates '[{{\"Delete\":{{\"IndexName\":\"{GroupIndex}\"}}}}]'";
 
-        Check("key schema", Keys(want.KeySchema), Keys(live.KeySchema));
-        Check("attributes", Attrs(want.AttributeDefinitions), Attrs(live.AttributeDefinitions));
-        var billing = live.BillingModeSummary?.BillingMode?.Value ?? BillingMode.PROVISIONED.Value;
-        var capacity = !shapeOnly && billing == BillingMode.PROVISIONED.Value;
-        if (!shapeOnly)
-        {
-            Check("billing mode", want.BillingMode.Value, billing);
-            if (capacity)
-                Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
-                    Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits));
-            var stream = live.StreamSpecification is { StreamEnabled: true } s ? $"on, {s.StreamViewType?.Value}" : "off";
-            Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream);
-        }
+        Check("key schema", Keys(want.KeySchema), Keys(live.KeySchema), Fix.Recreate, null);
+        Check("key attributes", Attrs(want.AttributeDefinitions, want.KeySchema), Attrs(live.AttributeDefinitions, live.KeySchema), Fix.Recreate, null);
+        var billing = BillingOf(live);
+        Check("billing mode", want.BillingMode.Value, billing, Fix.InPlace,
+            $"{update} --billing-mode PROVISIONED --provisioned-throughput {throughput} --global-secondary-index-updates "
+            + $"'[{{\"Update\":{{\"IndexName\":\"{GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'");
+        if (billing == BillingMode.PROVISIONED.Value)
+            Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
+                Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits),
+                Fix.InPlace, $"{update} --provisioned-throughput {throughput}");
+        var stream = live.StreamSpecification is { StreamEnabled: true } s ? $"on, {s.StreamViewType?.Value}" : "off";
+        Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream, Fix.InPlace,
+            (stream == "off" ? "" : $"{update} --stream-specification StreamEnabled=false && ")
+            + $"{update} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE");
 
-        foreach (var gsi in want.GlobalSecondaryIndexes)
+        var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
+        if (found is null)
+            diffs.Add(new($"index {GroupIndex}", "present", "missing", Fix.InPlace, createIndex));
+        else
         {
-            var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == gsi.IndexName);
-            if (found is null)
-            {
-                diffs.Add($"index {gsi.IndexName}: missing");
-                continue;
-            }
-            Check($"index {gsi.IndexName} keys", Keys(gsi.KeySchema), Keys(found.KeySchema));
-            Check($"index {gsi.IndexName} projection", gsi.Projection.ProjectionType.Value, found.Projection?.ProjectionType?.Value);
-            if (capacity)
-                Check($"index {gsi.IndexName} capacity", Capacity(ReadCapacity, WriteCapacity),
-                    Capacity(found.ProvisionedThroughput?.ReadCapacityUnits, found.ProvisionedThroughput?.WriteCapacityUnits));
+            var rebuild = $"{deleteIndex} && (wait until it is gone) {createIndex}";
+            Check($"index {GroupIndex} keys", Keys(gsi.KeySchema), Keys(found.KeySchema), Fix.RebuildIndex, rebuild);
+            Check($"index {GroupIndex} projection", gsi.Projection.ProjectionType.Value, found.Projection?.ProjectionType?.Value ?? "none", Fix.RebuildIndex, rebuild);
+            if (billing == BillingMode.PROVISIONED.Value)
+                Check($"index {GroupIndex} capacity", Capacity(ReadCapacity, WriteCapacity),
+                    Capacity(found.ProvisionedThroughput?.ReadCapacityUnits, found.ProvisionedThroughput?.WriteCapacityUnits), Fix.InPlace,
+                    $"{update} --global-secondary-index-updates '[{{\"Update\":{{\"IndexName\":\"{GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'");
         }
-        foreach (var extra in live.GlobalSecondaryIndexes ?? [])
-            if (want.GlobalSecondaryIndexes.All(g => g.IndexName != extra.IndexName))
-                diffs.Add($"index {extra.IndexName}: not in the definition");
         return diffs;
     }
 
     /// <summary>
-    /// Creates the table unless it exists (saying [create] or [skip] on stderr) and waits until it is
-    /// ACTIVE. Returns its description; compare it with <see cref="Differences"/>.
+    /// What the scripts' reads and writes need of a table, whatever else it has: keys pk and sk (strings)
+    /// and the index message-group-sk-index on message_group_uuid and sk. Null when the table has them.
     /// </summary>
-    public static async Task<TableDescription> Ensure(IAmazonDynamoDB client, string table, CancellationToken ct, Guards? guards = null)
+    public static string? ShapeProblem(TableDescription live)
     {
-        if (await TryDescribe(client, table, ct) is not null)
-            Console.Error.WriteLine($"[skip] table {table} already exists");
-        else
+        var want = Definition(live.TableName);
+        if (Keys(live.KeySchema) != Keys(want.KeySchema) || Attrs(live.AttributeDefinitions, live.KeySchema) != Attrs(want.AttributeDefinitions, want.KeySchema))
+            return $"its keys are {Keys(live.KeySchema)} ({Attrs(live.AttributeDefinitions, live.KeySchema)}), not {Keys(want.KeySchema)} (strings)";
+        var index = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
+        if (index is null) return $"it has no index {GroupIndex}";
+        if (Keys(index.KeySchema) != Keys(want.GlobalSecondaryIndexes[0].KeySchema))
+            return $"its index {GroupIndex} has keys {Keys(index.KeySchema)}, not {Keys(want.GlobalSecondaryIndexes[0].KeySchema)}";
+        return null;
+    }
+
+    static string BillingOf(TableDescription t) => t.BillingModeSummary?.BillingMode?.Value ?? BillingMode.PROVISIONED.Value;
+
+    static string Keys(IEnumerable<KeySchemaElement>? keys) =>
+        keys is null ? "none" : string.Join(", ", keys.Select(k => $"{k.AttributeName} {k.KeyType?.Value}"));
+
+    /// <summary>The types of the key attributes only: other attribute definitions belong to other indexes.</summary>
+    static string Attrs(IEnumerable<AttributeDefinition>? attrs, IEnumerable<KeySchemaElement>? keys)
+    {
+        var names = (keys ?? []).Select(k => k.AttributeName).ToHashSet();
+        return attrs is null ? "none" : string.Join(", ", attrs.Where(a => names.Contains(a.AttributeName))
+            .OrderBy(a => a.AttributeName, StringComparer.Ordinal).Select(a => $"{a.AttributeName} {a.AttributeType?.Value}"));
+    }
+
+    static string Capacity(long? read, long? write) => $"{read ?? 0} read / {write ?? 0} write";
+
+    /// <summary>
+    /// Creates the table unless it exists and waits until it is ACTIVE. Returns its description and
+    /// whether this call created it (false also when someone else was creating it at the same time).
+    /// </summary>
+    public static async Task<(TableDescription Table, bool Created)> Ensure(IAmazonDynamoDB client, string table, CancellationToken ct, Guards? guards = null)
+    {
+        var created = false;
+        if (await Tables.TryDescribe(client, table, ct) is null)
             try
             {
                 await client.CreateTableAsync(Definition(table, guards), ct);
-                Console.Error.WriteLine($"[create] table {table}");
+                created = true;
             }
             catch (ResourceInUseException)
             {
-                Console.Error.WriteLine($"[skip] table {table} is being created by someone else");
+                // being created by another run at this moment: wait for it like for our own
             }
-        return await WaitActive(client, table, TimeSpan.FromMinutes(5), ct);
+        return (await Tables.WaitActive(client, table, TimeSpan.FromMinutes(5), ct), created);
     }
 
     /// <summary>
-    /// Turns on the guards a table lacks (never off) and returns one line per guard saying its state.
-    /// What the endpoint does not support (DynamoDB Local has no point-in-time recovery) is skipped and said.
+    /// Turns on the guards a table lacks (never off) and returns what the table then has, and the
+    /// names of the guards this call turned on. PITR that the endpoint does not support (DynamoDB Local) is left alone.
     /// </summary>
-    public static async Task<List<(string Name, string State)>> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
-        string optOut, CancellationToken ct)
+    public static async Task<(Protection State, List<string> TurnedOn)> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
+        CancellationToken ct)
     {
         var name = table.TableName;
-        var lines = new List<(string, string)>();
+        var turnedOn = new List<string>();
         if (guards.DeletionProtection && table.DeletionProtectionEnabled != true)
         {
-            await client.UpdateTableAsync(new UpdateTableRequest { TableName = name, DeletionProtectionEnabled = true }, ct);
-            Console.Error.WriteLine($"[protect] deletion protection turned on for {name}");
-            table.DeletionProtectionEnabled = true;
+            table = (await client.UpdateTableAsync(new UpdateTableRequest { TableName = name, DeletionProtectionEnabled = true }, ct)).TableDescription;
+            table.DeletionProtectionEnabled = true; // the answer may still describe the update under way
+            turnedOn.Add("deletion protection");
         }
-        lines.Add(("deletion protection", table.DeletionProtectionEnabled == true ? "on" : $"off{optOut}"));
-        lines.Add(("point-in-time recovery", guards.PointInTimeRecovery ? await EnablePitr(client, name, ct) : $"off{optOut}"));
-        lines.Add(("encryption", table.SSEDescription is { Status: var st } sse && st == SSEStatus.ENABLED
-            ? $"KMS ({(sse.KMSMasterKeyArn is { } arn && !arn.Contains(":alias/aws/dynamodb") && guards.ManagedKey ? arn : "AWS managed key")})"
-            : table.SSEDescription is null && table.TableArn?.Contains(":ddblocal:") == true
-                ? "not reported (DynamoDB Local does not encrypt)"
-                : $"AWS owned key{optOut}"));
-        return lines;
+        var backups = await ContinuousBackups(client, name, ct);
+        if (guards.PointInTimeRecovery && backups is not null && PitrOn(backups) is false)
+        {
+            backups = await EnablePitr(client, name, ct);
+            turnedOn.Add("point-in-time recovery");
+        }
+        return (Protection.Of(table, backups), turnedOn);
     }
 
-    static async Task<string> EnablePitr(IAmazonDynamoDB client, string table, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (true)
-            try
-            {
-                var now = await client.DescribeContinuousBackupsAsync(new() { TableName = table }, ct);
-                if (now.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED)
-                    return "on";
-                await client.UpdateContinuousBackupsAsync(new()
-                {
-                    TableName = table,
-                    PointInTimeRecoverySpecification = new() { PointInTimeRecoveryEnabled = true },
-                }, ct);
-                Console.Error.WriteLine($"[protect] point-in-time recovery turned on for {table}");
-                return "on";
-            }
-            catch (AmazonDynamoDBException e) when (e.ErrorCode == "UnknownOperationException")
-            {
-                Console.Error.WriteLine("[skip] point-in-time recovery: this endpoint (DynamoDB Local) does not support it");
-                return "not supported by this endpoint";
-            }
-            catch (ContinuousBackupsUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(5), ct); // a new table takes a moment before backups can be turned on
-            }
-    }
+    static bool PitrOn(ContinuousBackupsDescription b) =>
+        b.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED;
 
-    /// <summary>The table's description, or null when there is no such table.</summary>
-    public static async Task<TableDescription?> TryDescribe(IAmazonDynamoDB client, string table, CancellationToken ct)
+    /// <summary>The table's continuous backups, or null where the endpoint has none (DynamoDB Local).</summary>
+    static async Task<ContinuousBackupsDescription?> ContinuousBackups(IAmazonDynamoDB client, string table, CancellationToken ct)
     {
         try
         {
-            return (await client.DescribeTableAsync(table, ct)).Table;
+            return (await client.DescribeContinuousBackupsAsync(new() { TableName = table }, ct)).ContinuousBackupsDescription;
         }
-        catch (ResourceNotFoundException)
+        catch (AmazonDynamoDBException e) when (e.ErrorCode == "UnknownOperationException")
         {
             return null;
         }
     }
 
-    /// <summary>Polls DescribeTable until the table and its indexes are ACTIVE (.NET has no waiters).</summary>
-    public static async Task<TableDescription> WaitActive(IAmazonDynamoDB client, string table, TimeSpan timeout, CancellationToken ct)
+    static async Task<ContinuousBackupsDescription> EnablePitr(IAmazonDynamoDB client, string table, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
-        {
-            var t = await TryDescribe(client, table, ct);
-            if (t is not null && t.TableStatus == TableStatus.ACTIVE
-                && (t.GlobalSecondaryIndexes ?? []).All(g => g.IndexStatus == IndexStatus.ACTIVE))
-                return t;
-            if (DateTime.UtcNow > deadline)
-                throw new UserError($"table '{table}' is not ACTIVE after {timeout.TotalSeconds:0} s (status {t?.TableStatus?.Value ?? "missing"})");
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
-        }
-    }
-
-    /// <summary>Polls DescribeTable until the table is gone.</summary>
-    public static async Task WaitGone(IAmazonDynamoDB client, string table, TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (await TryDescribe(client, table, ct) is { } t)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new UserError($"table '{table}' is still {t.TableStatus?.Value} after {timeout.TotalSeconds:0} s");
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
-        }
+            try
+            {
+                return (await client.UpdateContinuousBackupsAsync(new()
+                {
+                    TableName = table,
+                    PointInTimeRecoverySpecification = new() { PointInTimeRecoveryEnabled = true },
+                }, ct)).ContinuousBackupsDescription;
+            }
+            catch (ContinuousBackupsUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), ct); // a new table takes a moment before backups can be turned on
+            }
     }
 }

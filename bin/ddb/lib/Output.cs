@@ -3,6 +3,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb;
@@ -47,8 +48,9 @@ public static class Output
         Console.Out.Write(text);
     }
 
-    /// <summary>The fields that describe a table, shared by schema-load and describe-table.</summary>
-    public static IEnumerable<(string, string)> TableFields(TableDescription t)
+    /// <summary>The fields that describe a table, shared by schema-load and describe-table; the
+    /// protection lines only with <paramref name="protection"/> (schema-load says them its own way).</summary>
+    public static IEnumerable<(string, string)> TableFields(TableDescription t, bool protection = true)
     {
         static string Keys(IEnumerable<KeySchemaElement>? k) =>
             k is null ? "-" : string.Join(", ", k.Select(e => $"{e.AttributeName} ({e.KeyType?.Value})"));
@@ -65,11 +67,25 @@ public static class Output
         yield return ("stream", t.StreamSpecification is { StreamEnabled: true } s
             ? $"{s.StreamViewType?.Value} {t.LatestStreamArn}" : "off");
         yield return ("items", $"{t.ItemCount ?? 0} (about {Bytes(t.TableSizeBytes ?? 0)}, refreshed by DynamoDB every ~6 hours)");
-        yield return ("deletion protection", t.DeletionProtectionEnabled == true ? "on" : "off");
-        yield return ("encryption", t.SSEDescription is { } sse ? $"{sse.SSEType?.Value ?? "KMS"} {sse.Status?.Value}" : "AWS owned key");
+        if (protection)
+        {
+            yield return ("deletion protection", t.DeletionProtectionEnabled == true ? "on" : "off");
+            yield return ("encryption", Encryption(t.SSEDescription, t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true));
+        }
         yield return ("created", t.CreationDateTime?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'") ?? "-");
         yield return ("arn", t.TableArn ?? "-");
     }
+
+    /// <summary>Encryption at rest as DynamoDB reports it. A KMS key ARN is always key/&lt;id&gt;, whether it is the
+    /// AWS managed key (aws/dynamodb) or a customer's: telling them apart would take KMS DescribeKey.</summary>
+    public static string Encryption(SSEDescription? sse, bool local) => sse switch
+    {
+        null when local => "not reported (DynamoDB Local does not encrypt)",
+        null => "AWS owned key",
+        { Status: var s } when s == SSEStatus.ENABLED => $"KMS key {sse.KMSMasterKeyArn ?? "(ARN not reported)"}",
+        { Status: var s } when s == SSEStatus.DISABLED => "AWS owned key",
+        _ => $"KMS, {sse.Status?.Value ?? "status unknown"}" + (sse.KMSMasterKeyArn is { } arn ? $" (key {arn})" : ""),
+    };
 
     static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
 

@@ -1,84 +1,14 @@
-// Writing the seed data: BatchWriteItem in requests of 25, several in flight, retrying unprocessed
-// items and throttling with capped exponential backoff and jitter; and the seed job itself, shared by
-// seed and setup. Seeding replaces the sample conversation, so any number of runs (or a killed one
-// followed by another) leave exactly one.
+// The seed job, shared by seed and setup: the sample conversation (and synthetic load) written
+// through BatchWriter (Throughput.cs). Seeding replaces the sample conversation under a lease, so any
+// number of runs, at once or after a killed one, leave exactly one.
+using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Polly;
-using Polly.Retry;
 using Spectre.Console;
 
 namespace Cruddur.Ddb;
 
 using Item = Dictionary<string, AttributeValue>;
-
-public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurrency)
-{
-    public const int BatchSize = 25;
-    long _done;
-
-    /// <summary>Items written or deleted so far.</summary>
-    public long Done => Interlocked.Read(ref _done);
-
-    /// <summary>Retries of one batch before giving up: DDB_MAX_RETRIES, default 15 (about 4 minutes of backoff).</summary>
-    public static readonly int MaxRetries =
-        int.TryParse(Environment.GetEnvironmentVariable("DDB_MAX_RETRIES"), out var n) && n >= 1 ? n : 15;
-
-    static readonly ResiliencePipeline<int> Retry = new ResiliencePipelineBuilder<int>()
-        .AddRetry(new RetryStrategyOptions<int>
-        {
-            // the result is the number of items DynamoDB left unprocessed
-            ShouldHandle = new PredicateBuilder<int>()
-                .HandleResult(left => left > 0)
-                .Handle<ProvisionedThroughputExceededException>()
-                .Handle<RequestLimitExceededException>()
-                .Handle<AmazonDynamoDBException>(e => e.ErrorCode is "ThrottlingException"),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(50),
-            MaxDelay = TimeSpan.FromSeconds(20),
-            MaxRetryAttempts = MaxRetries,
-        })
-        .Build();
-
-    public Task Put(IEnumerable<Item> items, CancellationToken ct) =>
-        Write(items.Select(i => new WriteRequest { PutRequest = new PutRequest { Item = i } }), ct);
-
-    public Task Delete(IEnumerable<Item> keys, CancellationToken ct) =>
-        Write(keys.Select(k => new WriteRequest { DeleteRequest = new DeleteRequest { Key = k } }), ct);
-
-    /// <summary>Streams the requests: only the batches in flight are held in memory.</summary>
-    Task Write(IEnumerable<WriteRequest> requests, CancellationToken ct) =>
-        Parallel.ForEachAsync(requests.Chunk(BatchSize),
-            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
-            async (batch, token) => await WriteBatch([.. batch], token));
-
-    async Task WriteBatch(List<WriteRequest> pending, CancellationToken ct)
-    {
-        try
-        {
-            await Retry.ExecuteAsync(async token =>
-            {
-                var response = await ddb.BatchWriteItemAsync(
-                    new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, token);
-                var left = response.UnprocessedItems?.GetValueOrDefault(table) ?? [];
-                Interlocked.Add(ref _done, pending.Count - left.Count);
-                pending = left;
-                return left.Count;
-            }, ct);
-        }
-        catch (AmazonDynamoDBException e) when (e is ProvisionedThroughputExceededException or RequestLimitExceededException
-                                                 || e.ErrorCode == "ThrottlingException")
-        {
-            throw Throttled(e.ErrorCode.Replace("Exception", ""));
-        }
-        if (pending.Count > 0) throw Throttled("unprocessed items");
-    }
-
-    UserError Throttled(string why) => new(
-        $"DynamoDB kept throttling ({why}) after {MaxRetries} retries; {Done} items were written. "
-        + "Run again later (it picks up where it left off) or raise the table's write capacity");
-}
 
 public sealed record SeedOptions(
     string ConversationPath,
@@ -88,7 +18,8 @@ public sealed record SeedOptions(
     string? OtherUuid = null,
     int Groups = 0,
     int Messages = 0,
-    int Concurrency = 8);
+    int Concurrency = 8,
+    bool Yes = false);
 
 public static class Seeder
 {
@@ -103,28 +34,43 @@ public static class Seeder
         var (me, other) = (users[0], users[1]);
         if (me.Uuid == other.Uuid) throw Cli.Usage($"the two users are the same ({me.Handle})");
         var table = (await ddb.DescribeTableAsync(ctx.Table, ct)).Table;
-        var shape = MessagesTable.Differences(table, shapeOnly: true);
-        if (shape.Count > 0)
-            throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages ({shape[0]}); nothing written");
+        if (MessagesTable.ShapeProblem(table) is { } problem)
+            throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages: {problem}; nothing written "
+                + "(./bin/ddb/schema-load lists the differences)");
 
         var group = SeedData.GroupUuid(me, other);
         var now = DateTime.UtcNow;
         var conversation = SeedData.Conversation(me, other, group, messages, SeedData.MessageTimes(messages.Count, now)).ToList();
-        var total = conversation.Count + (long)o.Groups * (o.Messages + 2);
-        var writer = new BatchWriter(ddb, ctx.Table, o.Concurrency);
+        SeedData.CheckSizes(conversation, messages, o.ConversationPath);
+        var synthetic = (long)o.Groups * (o.Messages + 2);
+        var total = conversation.Count + synthetic;
+        var pace = ctx.Prod ? Pace.For(table) : Pace.None;
+        if (ctx.Prod && synthetic > 0 && !o.Yes)
+            Cli.Confirm($"Write {synthetic} synthetic load-test items into the AWS table '{ctx.Table}' in {ctx.Region}? "
+                + "Type its name to confirm: ", ctx.Table, "add --yes to write synthetic data into prod without a terminal", "nothing written");
+        if (!pace.Unlimited)
+            Console.Error.WriteLine($"pacing: {total} items at about {pace.Rate:0} items/s to start "
+                + $"({(table.BillingModeSummary?.BillingMode == BillingMode.PAY_PER_REQUEST ? "on-demand table" : $"{table.ProvisionedThroughput?.WriteCapacityUnits} write capacity units")}): "
+                + $"about {Duration(total / pace.Rate)}; faster or slower as DynamoDB allows");
+
+        using var writes = ctx.CreateClient(retries: 0);
+        var writer = new BatchWriter(writes, ctx.Table, o.Concurrency, pace);
         var stale = 0;
         try
         {
-            await ProgressBar.Run($"seeding {ctx.Table}", total, () => writer.Done, async () =>
+            await ProgressBar.Run($"seeding {ctx.Table}", total, () => writer.Done, !pace.Unlimited, async () =>
             {
-                await writer.Put(conversation, ct);
-                // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
-                var keep = conversation.Select(i => (i["pk"].S, i["sk"].S)).ToHashSet();
-                var old = new List<Item>();
-                await foreach (var key in ConversationKeys(ddb, ctx.Table, group, ct))
-                    if (!keep.Contains((key["pk"].S, key["sk"].S))) old.Add(key);
-                stale = old.Count;
-                await new BatchWriter(ddb, ctx.Table, o.Concurrency).Delete(old, ct);
+                await using (await Lease.Take(ddb, ctx.Table, "seed#" + group, ct))
+                {
+                    await writer.Put(conversation, ct);
+                    // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
+                    var keep = conversation.Select(i => (i["pk"].S, i["sk"].S)).ToHashSet();
+                    var old = new List<Item>();
+                    await foreach (var key in ConversationKeys(ddb, ctx.Table, group, ct))
+                        if (!keep.Contains((key["pk"].S, key["sk"].S))) old.Add(key);
+                    stale = old.Count;
+                    await new BatchWriter(writes, ctx.Table, o.Concurrency, pace).Delete(old, ct);
+                }
                 if (o.Groups > 0)
                     await writer.Put(SeedData.Synthetic(o.Groups, o.Messages, now.Year), ct);
             });
@@ -133,12 +79,19 @@ public static class Seeder
         {
             throw new UserError($"interrupted: {writer.Done} of {total} items written; run seed again to finish", 130);
         }
+        catch (Exception e) when (e is not UserError && writer.Done > 0)
+        {
+            throw new IncompleteWrite(writer.Done, total, e);
+        }
         Console.WriteLine($"seeded conversation {group}: {me.Handle} and {other.Handle}, {messages.Count} messages, "
             + $"2 message group rows{(stale > 0 ? $", {stale} items of an earlier run replaced" : "")}");
         if (o.Groups > 0)
             Console.WriteLine($"seeded {o.Groups} synthetic conversations of {o.Messages} messages "
-                + $"({(long)o.Groups * (o.Messages + 2)} items) owned by {SeedData.LoadTestOwner.Handle} {SeedData.LoadTestOwner.Uuid}");
+                + $"({synthetic} items) owned by {SeedData.LoadTestOwner.Handle} {SeedData.LoadTestOwner.Uuid}");
     }
+
+    static string Duration(double seconds) =>
+        seconds < 90 ? $"{Math.Max(1, seconds):0} s" : seconds < 5400 ? $"{seconds / 60:0} min" : $"{seconds / 3600:0.#} h";
 
     /// <summary>The keys of every item of one conversation: its messages, and its group rows (through the index).</summary>
     static async IAsyncEnumerable<Item> ConversationKeys(IAmazonDynamoDB ddb, string table, string group,
@@ -158,23 +111,142 @@ public static class Seeder
             },
         };
         foreach (var q in queries)
-            do
-            {
-                var page = await ddb.QueryAsync(q, ct);
-                foreach (var item in page.Items ?? []) yield return item;
-                q.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            } while (q.ExclusiveStartKey is not null);
+            await foreach (var page in ddb.Paginators.Query(q).Responses.WithCancellation(ct))
+                foreach (var item in page.Items ?? [])
+                    yield return item;
     }
 }
 
-/// <summary>A progress bar on stderr (Spectre.Console) while long writes run, only when stderr is a terminal.</summary>
+/// <summary>
+/// One writer at a time for one job (a conversation): an item (pk LEASE#&lt;job&gt;) put on condition
+/// that no live lease exists, renewed while the work runs, deleted after. A killed holder's lease
+/// runs out after <see cref="Duration"/>; a second run waits for the first, saying so once.
+/// </summary>
+public sealed class Lease : IAsyncDisposable
+{
+    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);
+    static readonly TimeSpan Renew = TimeSpan.FromSeconds(5), MaxWait = TimeSpan.FromMinutes(5);
+
+    readonly IAmazonDynamoDB _ddb;
+    readonly string _table;
+    readonly Item _key;
+    readonly string _owner = Guid.NewGuid().ToString("N");
+    readonly CancellationTokenSource _stop = new();
+    Task _renewing = Task.CompletedTask;
+
+    Lease(IAmazonDynamoDB ddb, string table, string job)
+    {
+        (_ddb, _table) = (ddb, table);
+        _key = new() { ["pk"] = new() { S = "LEASE#" + job }, ["sk"] = new() { S = "lease" } };
+    }
+
+    static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public static async Task<Lease> Take(IAmazonDynamoDB ddb, string table, string job, CancellationToken ct)
+    {
+        var lease = new Lease(ddb, table, job);
+        var deadline = DateTime.UtcNow + MaxWait;
+        var said = false;
+        while (!await lease.TryPut(ct))
+        {
+            if (!said)
+                Console.Error.WriteLine($"waiting: another run is writing the same data ({job}); it holds a lease this run waits for");
+            said = true;
+            if (DateTime.UtcNow > deadline)
+                throw new UserError($"another run has been writing the same data ({job}) for over {MaxWait.TotalMinutes:0} minutes; "
+                    + "nothing written: try again when it has finished");
+            await Task.Delay(500, ct);
+        }
+        lease._renewing = lease.KeepRenewing();
+        return lease;
+    }
+
+    async Task<bool> TryPut(CancellationToken ct)
+    {
+        try
+        {
+            await _ddb.PutItemAsync(new PutItemRequest
+            {
+                TableName = _table,
+                Item = new(_key)
+                {
+                    ["owner"] = new() { S = _owner },
+                    ["expires_ms"] = new() { N = (Now + (long)Duration.TotalMilliseconds).ToString() },
+                },
+                ConditionExpression = "attribute_not_exists(pk) OR expires_ms < :now",
+                ExpressionAttributeValues = new() { [":now"] = new() { N = Now.ToString() } },
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    async Task KeepRenewing()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Renew, _stop.Token);
+                await _ddb.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _table,
+                    Key = _key,
+                    UpdateExpression = "SET expires_ms = :t",
+                    ConditionExpression = "#o = :me",
+                    ExpressionAttributeNames = new() { ["#o"] = "owner" },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":t"] = new() { N = (Now + (long)Duration.TotalMilliseconds).ToString() },
+                        [":me"] = new() { S = _owner },
+                    },
+                }, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
+        catch (AmazonDynamoDBException) { } // a missed renewal: the lease may run out; the next run then waits less
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _renewing;
+        try
+        {
+            // also on Ctrl-C: a short request of its own, not the cancelled token
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _ddb.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = _table,
+                Key = _key,
+                ConditionExpression = "#o = :me",
+                ExpressionAttributeNames = new() { ["#o"] = "owner" },
+                ExpressionAttributeValues = new() { [":me"] = new() { S = _owner } },
+            }, timeout.Token);
+        }
+        catch (Exception e) when (e is AmazonDynamoDBException or OperationCanceledException or HttpRequestException) { }
+        _stop.Dispose();
+    }
+}
+
+/// <summary>
+/// Progress of long writes on stderr: a bar (Spectre.Console) when stderr is a terminal; with
+/// <paramref name="lines"/> (prod), otherwise a line every 15 seconds, so CI logs show it too.
+/// </summary>
 public static class ProgressBar
 {
-    public static async Task Run(string label, long total, Func<long> done, Func<Task> work)
+    public static async Task Run(string label, long total, Func<long> done, bool lines, Func<Task> work)
     {
         if (Console.IsErrorRedirected || total <= 0)
         {
-            await work();
+            var run = work();
+            var clock = Stopwatch.StartNew();
+            while (lines && await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(15))) != run)
+                Console.Error.WriteLine($"{label}: {done()} of {total} items ({done() / clock.Elapsed.TotalSeconds:0} items/s)");
+            await run;
             return;
         }
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));

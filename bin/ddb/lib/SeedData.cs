@@ -14,7 +14,8 @@ namespace Cruddur.Ddb;
 
 public sealed record User(string Uuid, string DisplayName, string Handle);
 
-public sealed record Message(int Speaker, string Text);
+/// <summary>One line of the conversation file: who speaks, what, and the line number (for errors).</summary>
+public sealed record Message(int Speaker, string Text, int Line = 0);
 
 public static class SeedData
 {
@@ -92,7 +93,7 @@ public static class SeedData
             var text = speaker == 0 ? "" : line["Person 1:".Length..].Trim();
             if (speaker == 0 || text.Length == 0)
                 throw new UserError($"{path}:{i + 1}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(line, 40)}'");
-            messages.Add(new Message(speaker, text));
+            messages.Add(new Message(speaker, text, i + 1));
         }
         if (messages.Count == 0)
             throw new UserError($"{path}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)");
@@ -100,6 +101,29 @@ public static class SeedData
     }
 
     // ---- items ------------------------------------------------------------------------------
+
+    /// <summary>DynamoDB's limit on one item: 400 KB, names and values together.</summary>
+    public const int MaxItemBytes = 400 * 1024;
+
+    /// <summary>An item's size as DynamoDB counts it for strings and numbers: UTF-8 bytes of every name and value.</summary>
+    public static int ItemSize(Dictionary<string, AttributeValue> item) =>
+        item.Sum(kv => Encoding.UTF8.GetByteCount(kv.Key) + (kv.Value.S is { } s ? Encoding.UTF8.GetByteCount(s) : kv.Value.N?.Length ?? 1));
+
+    /// <summary>
+    /// Refuses, before anything is written, a conversation whose items DynamoDB would reject, naming
+    /// the line: the message rows are the first <paramref name="messages"/>.Count items, in order.
+    /// </summary>
+    public static void CheckSizes(IReadOnlyList<Dictionary<string, AttributeValue>> items, IReadOnlyList<Message> messages, string path)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var size = ItemSize(items[i]);
+            if (size <= MaxItemBytes) continue;
+            var line = i < messages.Count ? messages[i].Line : messages[^1].Line; // a group row repeats the last message
+            throw new UserError($"{path}:{line}: this message makes an item of {size / 1024.0:0.#} KB and DynamoDB takes at most 400 KB "
+                + "an item; nothing written");
+        }
+    }
 
     static AttributeValue S(string s) => new() { S = s };
 

@@ -42,8 +42,8 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var r = RunProd("schema-load", "--no-deletion-protection", "--no-pitr", "--aws-owned-key");
 
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Matches(@"deletion protection +off \(declined\)", r.Stdout);
-        Assert.Matches(@"point-in-time recovery +off \(declined\)", r.Stdout);
+        Assert.Matches(@"deletion protection +off \(declined: --no-deletion-protection\)", r.Stdout);
+        Assert.Matches(@"point-in-time recovery +not supported by this endpoint", r.Stdout); // DynamoDB Local: nothing to decline
         Assert.False((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled ?? false);
     }
 
@@ -99,6 +99,57 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         AssertFails(RunWith("seed", env, "prod"), 2, "is not in DDB_ALLOWED_REGIONS");
         env["AWS_REGION"] = "eu-central-1";
         AssertFails(RunWith("list-tables", env, "prod"), 1, "cannot reach");
+    }
+
+    [Fact]
+    public void Outside_prod_an_aws_endpoint_is_refused_before_any_request()
+    {
+        var aws = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = "https://dynamodb.us-east-1.amazonaws.com" };
+
+        AssertFails(RunWith("setup", aws), 2, "AWS_ENDPOINT_URL_DYNAMODB points at AWS (dynamodb.us-east-1.amazonaws.com) but prod was not asked for: add the word prod");
+        AssertFails(RunWith("drop", aws, Table), 2, "add the word prod");
+    }
+
+    [Fact]
+    public async Task Prod_seed_paces_itself_to_what_the_table_admits_and_loses_nothing()
+    {
+        RunProd("schema-load", "--no-deletion-protection");
+        await Ddb.Client.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = Table, ProvisionedThroughput = new() { ReadCapacityUnits = 5, WriteCapacityUnits = 120 },
+        });
+        using var proxy = new FaultProxy(Ddb.Endpoint, admitItemsPerSecond: 60); // half of what the table says
+
+        var r = RunWith("seed", new Dictionary<string, string?>(Prod) { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint },
+            "prod", "--groups", "4", "--messages", "150", "--yes");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("pacing: ", r.Stderr);
+        Assert.Contains("120 write capacity units", r.Stderr);
+        var conversation = File.ReadAllLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person "));
+        Assert.Equal(conversation + 2 + 4 * 152, await Ddb.Count(Table));
+        // Unpaced, 8 requests in flight meet the limit almost every time; paced, the rate settles below
+        // it and throttling becomes rare: look at the second half of the writes.
+        var writes = proxy.Requests.Where(q => q.Operation == "BatchWriteItem").Count();
+        Assert.True(proxy.Throttled < writes / 2, $"{proxy.Throttled} of {writes} batch writes throttled");
+    }
+
+    [Fact]
+    public async Task Synthetic_data_goes_into_prod_only_when_confirmed()
+    {
+        RunProd("schema-load", "--no-deletion-protection");
+        await Ddb.Client.UpdateTableAsync(new UpdateTableRequest // paced to 5 items/s, the conversation alone would take 22 s
+        {
+            TableName = Table, ProvisionedThroughput = new() { ReadCapacityUnits = 5, WriteCapacityUnits = 500 },
+        });
+
+        AssertFails(RunProd("seed", "--groups", "2", "--messages", "5"), 2, "add --yes to write synthetic data into prod without a terminal");
+        Assert.Equal(0, await Ddb.Count(Table));
+
+        var typed = OnTerminal(Prod, Table, "seed", "prod", "--groups", "2", "--messages", "5");
+        Assert.True(typed.ExitCode == 0, typed.ToString());
+        Assert.Contains("Write 14 synthetic load-test items into the AWS table", typed.Stdout);
+        Assert.Contains("seeded 2 synthetic conversations", typed.Stdout);
     }
 
     [Fact]

@@ -53,6 +53,23 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public void Scan_limit_reads_no_more_than_it_prints()
+    {
+        Ok("schema-load");
+        Ok("seed", "--groups", "2", "--messages", "500");
+        using var proxy = new FaultProxy(Ddb.Endpoint);
+        var env = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint };
+
+        var one = RunWith("scan", env, "--json", "--limit", "1", "--segments", "1");
+
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.Single(one.StdoutLines);
+        var scans = proxy.Requests.Where(q => q.Operation == "Scan").ToList();
+        var request = JsonDocument.Parse(Assert.Single(scans).Body).RootElement;
+        Assert.Equal(1, request.GetProperty("Limit").GetInt32()); // one item read, not a 1 MB page
+    }
+
+    [Fact]
     public void Get_conversation_prints_capacity_then_the_last_20_messages_oldest_first()
     {
         Ok("schema-load");

@@ -272,17 +272,66 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
-    public async Task Setup_drops_loads_and_seeds_and_can_run_again()
+    public async Task Setup_empties_a_table_of_the_right_shape_instead_of_dropping_it()
     {
         Ok("schema-load");
+        var created = (await Ddb.Client.DescribeTableAsync(Table)).Table.CreationDateTime;
         await Ddb.Client.PutItemAsync(Table, new() { ["pk"] = new() { S = "old" }, ["sk"] = new() { S = "junk" } });
 
         var r = Ok("setup");
-        Ok("setup");
+        var again = Ok("setup");
 
-        Assert.Contains($"[drop] table {Table}", r.Stderr);
+        Assert.Contains($"[clear] table {Table}: 1 item deleted", r.Stderr);
+        Assert.Contains($"[clear] table {Table}: {Lines.Length + 2} items deleted", again.Stderr);
+        Assert.DoesNotContain("[drop]", r.Stderr + again.Stderr);
+        Assert.Equal(created, (await Ddb.Client.DescribeTableAsync(Table)).Table.CreationDateTime); // the same table
+        await AssertOnlyTheSampleConversation();
+    }
+
+    [Fact]
+    public async Task Setup_drops_a_table_that_differs_and_creates_it_as_defined()
+    {
+        await Ddb.Client.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = Table, BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new() { AttributeName = "id", AttributeType = "S" }],
+            KeySchema = [new() { AttributeName = "id", KeyType = "HASH" }],
+        });
+
+        var r = Ok("setup");
+
+        Assert.Contains($"[drop] table {Table} (it differs from the definition)", r.Stderr);
         Assert.Contains($"[create] table {Table}", r.Stderr);
         await AssertOnlyTheSampleConversation();
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Seeds_run_at_the_same_time_leave_one_whole_conversation(int runs)
+    {
+        Ok("schema-load");
+        var seeds = Enumerable.Range(0, runs).Select(_ => Task.Run(() => Run("seed"))).ToArray();
+        var results = await Task.WhenAll(seeds);
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        Assert.Contains(results, r => r.Stderr.Contains("waiting: another run is writing the same data"));
+        await AssertOnlyTheSampleConversation();
+    }
+
+    [Fact]
+    public async Task A_message_too_large_for_dynamodb_is_refused_before_anything_is_written()
+    {
+        Ok("schema-load");
+        Ok("seed");
+        var before = await Ddb.Keys(Table);
+        var big = Path.Combine(Path.GetTempPath(), $"big-{Table}.txt");
+        File.WriteAllLines(big, [.. Enumerable.Range(0, 55).Select(i => $"Person {i % 2 + 1}: line {i}"), "Person 2: " + new string('x', 500_000),
+            .. Enumerable.Range(0, 4).Select(i => $"Person 1: after {i}")]);
+
+        AssertFails(Run("seed", "--conversation", big), 1, $"{big}:56: this message makes an item of ");
+        Assert.Equal(before.Order(), (await Ddb.Keys(Table)).Order());
+        File.Delete(big);
     }
 
     [Fact]

@@ -63,9 +63,38 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("[differs] key schema: expected pk HASH, sk RANGE, found pk HASH", r.Stderr);
         Assert.Contains("[differs] billing mode: expected PROVISIONED, found PAY_PER_REQUEST", r.Stderr);
         Assert.Contains("[differs] stream: expected on, NEW_IMAGE, found off", r.Stderr);
-        Assert.Contains("[differs] index message-group-sk-index: missing", r.Stderr);
-        Assert.Contains("differs from the definition in", r.StderrLines[^1]);
+        Assert.Contains("[differs] index message-group-sk-index: expected present, found missing; mend in place: aws dynamodb update-table", r.Stderr);
+        Assert.Contains("[differs] key schema: expected pk HASH, sk RANGE, found pk HASH; only a new table can change this", r.Stderr);
+        Assert.Contains("its keys can only change in a new table: drop it (every item is lost)", r.StderrLines[^1]);
         Assert.DoesNotContain("Exception", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Schema_load_shows_commands_that_mend_capacity_and_stream_in_place_and_they_work()
+    {
+        await Ddb.Client.CreateTableAsync(MessagesTable.Definition(Table));
+        await Ddb.Client.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = Table, ProvisionedThroughput = new() { ReadCapacityUnits = 7, WriteCapacityUnits = 9 },
+        });
+        await Ddb.Client.PutItemAsync(Table, new() { ["pk"] = new() { S = "keep" }, ["sk"] = new() { S = "me" } });
+
+        var r = Run("schema-load");
+
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.StderrLines, l => l.StartsWith("[differs] table capacity"));
+        Assert.Equal($"[differs] table capacity: expected 5 read / 5 write, found 7 read / 9 write; mend in place: aws dynamodb update-table "
+            + $"--table-name {Table} --endpoint-url {Ddb.Endpoint} --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5", line);
+        Assert.Contains("each is mended in place by the command shown, keeping every item", r.StderrLines[^1]);
+        Assert.DoesNotContain("drop", r.StderrLines[^1]);
+
+        // what the command asks for, done through the SDK: schema-load is then content and the item is still there
+        await Ddb.Client.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = Table, ProvisionedThroughput = new() { ReadCapacityUnits = 5, WriteCapacityUnits = 5 },
+        });
+        Ok("schema-load");
+        Assert.Equal(1, await Ddb.Count(Table));
     }
 
     [Fact]

@@ -1,0 +1,56 @@
+// Generic table operations: describe, wait for ACTIVE, wait until gone (the .NET SDK has no waiters).
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Cruddur.Ddb;
+
+public static class Tables
+{
+    /// <summary>The table's description, or null when there is no such table.</summary>
+    public static async Task<TableDescription?> TryDescribe(IAmazonDynamoDB client, string table, CancellationToken ct)
+    {
+        try
+        {
+            return (await client.DescribeTableAsync(table, ct)).Table;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Polls DescribeTable until the table and its indexes are ACTIVE (.NET has no waiters).</summary>
+    public static async Task<TableDescription> WaitActive(IAmazonDynamoDB client, string table, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var t = await TryDescribe(client, table, ct);
+            if (t is not null && t.TableStatus == TableStatus.ACTIVE
+                && (t.GlobalSecondaryIndexes ?? []).All(g => g.IndexStatus == IndexStatus.ACTIVE))
+                return t;
+            if (DateTime.UtcNow > deadline)
+                throw new UserError($"table '{table}' is not ACTIVE after {timeout.TotalSeconds:0} s (status {t?.TableStatus?.Value ?? "missing"})");
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    }
+
+    /// <summary>Polls DescribeTable until the table is gone.</summary>
+    public static async Task WaitGone(IAmazonDynamoDB client, string table, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await TryDescribe(client, table, ct) is { } t)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new UserError($"table '{table}' is still {t.TableStatus?.Value} after {timeout.TotalSeconds:0} s");
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    }
+
+    /// <summary>Deletes a table and polls until it is gone.</summary>
+    public static async Task Drop(IAmazonDynamoDB client, string table, CancellationToken ct)
+    {
+        await client.DeleteTableAsync(table, ct);
+        await WaitGone(client, table, TimeSpan.FromMinutes(5), ct);
+    }
+}

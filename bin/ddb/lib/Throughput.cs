@@ -1,0 +1,181 @@
+// Living within a table's capacity: BatchWriteItem in requests of 25, several in flight, paced to
+// the table's write capacity in prod (slower on throttling, faster while none), with one retry
+// budget that counts every attempt; and reads that back off when throttled instead of stopping.
+using System.Diagnostics;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Cruddur.Ddb;
+
+using Item = Dictionary<string, AttributeValue>;
+
+/// <summary>
+/// How fast to write, in items a second: unlimited locally; in prod it starts at the table's write
+/// capacity (one small item costs one write unit) and adapts, multiplying by 0.7 on throttling (at
+/// most once per half second) and growing 2% with each batch written whole.
+/// </summary>
+public sealed class Pace(double itemsPerSecond)
+{
+    public const double OnDemandStart = 1000;
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+    readonly object _lock = new();
+    double _next, _lastCut = double.NegativeInfinity;
+
+    public double Rate { get; private set; } = itemsPerSecond;
+    public bool Unlimited => double.IsPositiveInfinity(Rate);
+
+    public static Pace None => new(double.PositiveInfinity);
+
+    /// <summary>Starts at the table's provisioned write capacity, or <see cref="OnDemandStart"/> for on-demand tables.</summary>
+    public static Pace For(TableDescription table) =>
+        table.BillingModeSummary?.BillingMode == BillingMode.PAY_PER_REQUEST || table.ProvisionedThroughput?.WriteCapacityUnits is not > 0
+            ? new(OnDemandStart)
+            : new(table.ProvisionedThroughput.WriteCapacityUnits.Value);
+
+    /// <summary>Waits until <paramref name="items"/> more may be written.</summary>
+    public Task Take(int items, CancellationToken ct)
+    {
+        if (Unlimited) return Task.CompletedTask;
+        TimeSpan wait;
+        lock (_lock)
+        {
+            var now = _clock.Elapsed.TotalSeconds;
+            _next = Math.Max(_next, now);
+            wait = TimeSpan.FromSeconds(_next - now);
+            _next += items / Rate;
+        }
+        return wait > TimeSpan.Zero ? Task.Delay(wait, ct) : Task.CompletedTask;
+    }
+
+    public void Throttled()
+    {
+        if (Unlimited) return;
+        lock (_lock)
+        {
+            var now = _clock.Elapsed.TotalSeconds;
+            if (now - _lastCut < 0.5) return; // the other requests in flight met the same limit
+            _lastCut = now;
+            Rate = Math.Max(1, Rate * 0.7);
+        }
+    }
+
+    public void Succeeded()
+    {
+        if (Unlimited) return;
+        lock (_lock) Rate = Math.Min(40_000, Rate * 1.02);
+    }
+}
+
+public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurrency, Pace pace)
+{
+    public const int BatchSize = 25;
+    long _done, _retries;
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    /// <summary>Items written or deleted so far.</summary>
+    public long Done => Interlocked.Read(ref _done);
+
+    /// <summary>Retries of one batch before giving up: DDB_MAX_RETRIES, default 15 (about 4 minutes of backoff).
+    /// The client these writes use must not retry on its own (DdbContext.CreateClient(retries: 0)): this is the one budget.</summary>
+    public static readonly int MaxRetries =
+        int.TryParse(Environment.GetEnvironmentVariable("DDB_MAX_RETRIES"), out var n) && n >= 1 ? n : 15;
+
+    public Task Put(IEnumerable<Item> items, CancellationToken ct) =>
+        Write(items.Select(i => new WriteRequest { PutRequest = new PutRequest { Item = i } }), ct);
+
+    public Task Delete(IEnumerable<Item> keys, CancellationToken ct) =>
+        Write(keys.Select(k => new WriteRequest { DeleteRequest = new DeleteRequest { Key = k } }), ct);
+
+    /// <summary>Streams the requests: only the batches in flight are held in memory.</summary>
+    Task Write(IEnumerable<WriteRequest> requests, CancellationToken ct) =>
+        Parallel.ForEachAsync(requests.Chunk(BatchSize),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
+            async (batch, token) => await WriteBatch([.. batch], token));
+
+    async Task WriteBatch(List<WriteRequest> pending, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await pace.Take(pending.Count, ct);
+            string why;
+            try
+            {
+                var response = await ddb.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, ct);
+                var left = response.UnprocessedItems?.GetValueOrDefault(table) ?? [];
+                Interlocked.Add(ref _done, pending.Count - left.Count);
+                if (left.Count == 0)
+                {
+                    pace.Succeeded();
+                    return;
+                }
+                (pending, why) = (left, "unprocessed items");
+                pace.Throttled();
+            }
+            catch (AmazonDynamoDBException e) when (Throughput.Throttling(e))
+            {
+                why = e.ErrorCode.Replace("Exception", "");
+                pace.Throttled();
+            }
+            catch (AmazonDynamoDBException e) when ((int)e.StatusCode >= 500)
+            {
+                why = $"{e.ErrorCode} {(int)e.StatusCode}";
+            }
+            if (attempt >= MaxRetries)
+                throw new UserError($"DynamoDB kept throttling ({why}) after {MaxRetries} retries of one batch "
+                    + $"({Interlocked.Read(ref _retries)} retries in {_clock.Elapsed.TotalSeconds:0} s in all); {Done} items were written. "
+                    + "Run again later (it picks up where it left off) or raise the table's write capacity");
+            Interlocked.Increment(ref _retries);
+            await Throughput.Backoff(attempt, ct);
+        }
+    }
+
+    /// <summary>Deletes every item of a table (a scan of its keys, then batches of deletes); returns how many.</summary>
+    public static async Task<long> DeleteAll(IAmazonDynamoDB ddb, TableDescription table, int concurrency, CancellationToken ct)
+    {
+        var keys = table.KeySchema.Select(k => k.AttributeName).ToList();
+        var scan = new ScanRequest
+        {
+            TableName = table.TableName,
+            ProjectionExpression = string.Join(", ", keys.Select((_, i) => $"#k{i}")),
+            ExpressionAttributeNames = keys.Select((k, i) => (k, i)).ToDictionary(x => $"#k{x.i}", x => x.k),
+        };
+        var writer = new BatchWriter(ddb, table.TableName, concurrency, Pace.None);
+        await foreach (var page in ddb.Paginators.Scan(scan).Responses.WithCancellation(ct))
+            await writer.Delete(page.Items ?? [], ct);
+        return writer.Done;
+    }
+
+}
+
+public static class Throughput
+{
+    public static bool Throttling(AmazonDynamoDBException e) =>
+        e is ProvisionedThroughputExceededException or RequestLimitExceededException || e.ErrorCode is "ThrottlingException";
+
+    /// <summary>Capped exponential backoff with full jitter: up to 50 ms, 100 ms, ... 20 s.</summary>
+    public static Task Backoff(int attempt, CancellationToken ct) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(20_000, 50 * Math.Pow(2, attempt))), ct);
+
+    /// <summary>
+    /// A read that DynamoDB may throttle (a scan page, a query): on throttling it waits and asks
+    /// again, up to <see cref="BatchWriter.MaxRetries"/> times in a row, so a long scan of a
+    /// provisioned table slows down rather than stops. The client should not retry throttling itself.
+    /// </summary>
+    public static async Task<T> Read<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+            try
+            {
+                return await call(ct);
+            }
+            catch (AmazonDynamoDBException e) when (Throttling(e) && attempt < BatchWriter.MaxRetries)
+            {
+                await Backoff(attempt, ct);
+            }
+            catch (AmazonDynamoDBException e) when (Throttling(e))
+            {
+                throw new UserError($"DynamoDB kept throttling ({e.ErrorCode.Replace("Exception", "")}) after {BatchWriter.MaxRetries} retries "
+                    + "of one read; run again later or raise the table's read capacity");
+            }
+    }
+}
