@@ -3,6 +3,7 @@
 // (0 ok, 1 failure, 2 usage or refused, 130 interrupted). DDB_DEBUG=1 adds the details.
 using System.CommandLine;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
@@ -73,12 +74,18 @@ public static class Cli
         bool saysTable = true, Argument<string?>? tableArgument = null, bool localOnly = false)
     {
         using var cts = new CancellationTokenSource();
+        var stopCode = 130; // Ctrl-C; 143 for SIGTERM or a launcher that went away
         Console.CancelKeyPress += (_, e) =>
         {
             if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
             e.Cancel = true;
             cts.Cancel();
         };
+        void Terminate() { stopCode = 143; cts.Cancel(); }
+        // `dotnet FILE` runs this program as a child of the launcher: SIGTERM is forwarded to it,
+        // but when the launcher is killed outright nothing is, so the parent is watched too.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; Terminate(); });
+        Launcher.WatchParent(Terminate);
         DdbContext? context = null;
         try
         {
@@ -98,13 +105,14 @@ public static class Cli
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
             return action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
         }
-        catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+        catch (Exception e) when (BrokenPipe(e))
         {
             return 0; // the reader went away (| head): nothing left to say
         }
         catch (Exception e)
         {
             var (message, code) = Explain(e, context, cts.IsCancellationRequested);
+            if (code == 130) code = stopCode;
             Console.Out.Flush();
             Console.Error.WriteLine(Secrets.Scrub($"{Name}: {message}"));
             if (Debug) Console.Error.WriteLine(Secrets.Scrub(e.ToString()));
@@ -133,6 +141,9 @@ public static class Cli
         }
         if (ctx is { Prod: true } && CredentialFailure(e, ctx) is { } failure)
             return (failure, 1);
+        if (ctx is not null && TimedOut(e))
+            return ($"{ctx.Where} accepted the connection but did not answer within {ctx.RequestTimeout.TotalSeconds:0} s ({ctx.Tries} tries)"
+                + (ctx.Prod ? "" : ": is it DynamoDB Local, and is it overloaded? (./bin/ddb/local status)"), 1);
         if (Unreachable(e))
             return ctx?.Prod == true && ctx.Endpoint is null
                 ? ($"cannot reach {where}: check your network and AWS_REGION", 1)
@@ -144,6 +155,10 @@ public static class Cli
                     + (ctx?.Identity?.Sso == true ? $"run '{SsoLogin(ctx)}'" : "refresh them or pick another AWS_PROFILE"), 1),
             AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
                 ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
+            AmazonServiceException { ErrorCode: "ValidationException" } s when s.Message.Contains("key", StringComparison.OrdinalIgnoreCase)
+                && s.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase) || s.Message.Contains("schema", StringComparison.OrdinalIgnoreCase) =>
+                ($"DynamoDB ValidationException: {s.Message} -- table '{table}' is not shaped as these scripts expect: "
+                    + $"./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")} lists the differences", 1),
             AmazonServiceException s when s.ErrorCode is { Length: > 0 } => ($"DynamoDB {s.ErrorCode}: {s.Message}", 1),
             AmazonServiceException s => ($"DynamoDB error {(int)s.StatusCode}: {s.Message}", 1),
             AmazonClientException c => ($"AWS SDK: {c.Message}", 1),
@@ -179,6 +194,22 @@ public static class Cli
 
     static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
+    static bool BrokenPipe(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException ?? (x as AggregateException)?.InnerExceptions.FirstOrDefault())
+            if (x is IOException && x.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+                return true;
+        return false;
+    }
+
+    static bool TimedOut(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is TimeoutException || x is TaskCanceledException && x.InnerException is TimeoutException)
+                return true;
+        return false;
+    }
+
     static bool Unreachable(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
@@ -206,6 +237,26 @@ public static class Cli
 
     /// <summary>Stops with a usage error (exit 2).</summary>
     public static UserError Usage(string message) => new($"{message} (see {Name} --help)", 2);
+}
+
+/// <summary>The process that started this one: `dotnet FILE`'s launcher.</summary>
+public static class Launcher
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getppid")]
+    static extern int GetParentPid();
+
+    /// <summary>Calls <paramref name="gone"/> within a quarter of a second of the parent process dying
+    /// (this process is then re-parented), so that kill -9 of the launcher stops the work too.</summary>
+    public static void WatchParent(Action gone)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        var parent = GetParentPid();
+        new Thread(() =>
+        {
+            while (GetParentPid() == parent) Thread.Sleep(250);
+            gone();
+        }) { IsBackground = true, Name = "parent watch" }.Start();
+    }
 }
 
 /// <summary>Keeps secret keys and session tokens out of everything the scripts print.</summary>

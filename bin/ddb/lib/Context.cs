@@ -91,6 +91,12 @@ public sealed record DdbContext(
             : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by AWS_ENDPOINT_URL_DYNAMODB";
     }
 
+    /// <summary>How long one request may take before it counts as unanswered.</summary>
+    public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 10);
+
+    /// <summary>Tries of one request by the SDK (its first and its retries), unless a caller retries itself.</summary>
+    public int Tries => Prod ? 5 : 2;
+
     /// <summary>Where requests go, for messages: the URL, or "AWS region".</summary>
     public string Where => Endpoint ?? $"AWS DynamoDB in {Region}";
 
@@ -100,10 +106,10 @@ public sealed record DdbContext(
     {
         var config = new AmazonDynamoDBConfig
         {
-            // Fail within seconds when nothing listens, rather than the SDK's 100 s default.
+            // Fail within seconds when nothing listens or answers, rather than the SDK's 100 s default.
             ConnectTimeout = TimeSpan.FromSeconds(Prod ? 10 : 3),
-            Timeout = TimeSpan.FromSeconds(Prod ? 60 : 30),
-            MaxErrorRetry = retries ?? (Prod ? 4 : 1),
+            Timeout = RequestTimeout,
+            MaxErrorRetry = retries ?? Tries - 1,
             RetryMode = RequestRetryMode.Standard,
             MaxConnectionsPerServer = 64,
         };

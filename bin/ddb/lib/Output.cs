@@ -149,6 +149,14 @@ public static class Output
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Standard output as a plain file stream. .NET's console stream ignores EPIPE, so `scan | head -1`
+    /// would read the whole table into a closed pipe; this one throws IOException("Broken pipe"),
+    /// which Cli.Run turns into a quiet exit 0.
+    /// </summary>
+    public static Stream OpenStdout() =>
+        new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+
     /// <summary>Writes one JSON document (an object or array built by <paramref name="write"/>) to stdout.</summary>
     public static void Json(Action<Utf8JsonWriter> write)
     {

@@ -5,12 +5,15 @@ namespace Cruddur.Ddb.Tests;
 /// <summary>bin/ddb/local starts, reports and stops the real DynamoDB Local jar (no Docker engine here).</summary>
 public sealed class LocalScriptTests
 {
-    static ProcessResult Local(int port, params string[] args)
+    static ProcessResult Local(int port, params string[] args) => LocalIn(null, port, args);
+
+    static ProcessResult LocalIn(string? data, int port, params string[] args)
     {
         var psi = new ProcessStartInfo(Repo.Path_("bin", "ddb", "local")) { WorkingDirectory = Repo.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DDB_LOCAL_PORT"] = port.ToString();
         psi.Environment["DDB_LOCAL_ENGINE"] = "java";
+        if (data is not null) psi.Environment["DDB_LOCAL_DATA"] = data;
         return Repo.Exec(psi, timeout: TimeSpan.FromMinutes(10));
     }
 
@@ -41,6 +44,40 @@ public sealed class LocalScriptTests
         var stopped = Local(port, "status");
         Assert.Equal(1, stopped.ExitCode);
         Assert.Contains("not running", stopped.Stdout);
+    }
+
+    [Fact]
+    public void Reset_deletes_the_on_disk_store_and_status_shows_its_size()
+    {
+        var port = Repo.FreePort();
+        var data = Directory.CreateTempSubdirectory("cruddur-data-").FullName;
+        var env = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = $"http://127.0.0.1:{port}", ["DDB_MESSAGE_TABLE"] = "t-reset" };
+        try
+        {
+            Assert.Equal(0, LocalIn(data, port, "up").ExitCode);
+            Assert.Equal(0, Scripts.Run("schema-load", [], env).ExitCode);
+            Assert.NotEmpty(Directory.GetFiles(data));
+            Assert.Contains($"data: {data} (", LocalIn(data, port, "status").Stdout);
+
+            var reset = LocalIn(data, port, "reset");
+
+            Assert.True(reset.ExitCode == 0, reset.ToString());
+            Assert.Contains($"deleted {data}: every local table and item is gone", reset.Stderr);
+            Assert.DoesNotContain("t-reset", Scripts.Run("list-tables", ["--json"], env).Stdout);
+        }
+        finally
+        {
+            LocalIn(data, port, "down");
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_option_of_up_is_one_line_and_exit_2()
+    {
+        var r = Local(Repo.FreePort(), "up", "--bogus");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("local: unknown option '--bogus' (usage: local up [--in-memory])", r.Stderr.Trim());
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public static class Scripts
     });
 
     /// <summary>Variables that would make a script act elsewhere than the test says; removed first.</summary>
-    static readonly string[] Scrubbed =
+    internal static readonly string[] Scrubbed =
     [
         "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
         "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DDB_MESSAGE_TABLE",
@@ -70,7 +70,7 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.WorkingDirectory = Repo.Root;
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        foreach (var name in Scripts.Scrubbed) psi.Environment.Remove(name);
         foreach (var (k, v) in Env()) psi.Environment[k] = v;
         _ = Scripts.Run(script, ["--help"]); // compiled before any clock starts
         return Process.Start(psi)!;
@@ -86,7 +86,7 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
         foreach (var (k, v) in env) all[k] = v;
         var command = string.Join(' ', new[] { Repo.Path_(["bin", "ddb", .. script.Split('/')]) }.Concat(args).Select(a => $"'{a}'"));
         var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
+        foreach (var name in Scripts.Scrubbed) psi.Environment.Remove(name);
         psi.Environment["TERM"] = "xterm-256color";
         psi.Environment["COLUMNS"] = "160";
         foreach (var (k, v) in all) if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>
+/// Stopping a script from outside: SIGTERM to the launcher (what `timeout` and process managers
+/// send), kill -9 of the launcher (the program runs as its child), a reader that goes away
+/// (`| head`), and an endpoint that accepts connections but never answers.
+/// </summary>
+public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
+{
+    async Task WaitForItems(int atLeast)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await Ddb.Count(Table) < atLeast && DateTime.UtcNow < deadline) await Task.Delay(50);
+    }
+
+    [Fact]
+    public async Task Sigterm_to_the_launcher_stops_a_seed_saying_how_far_it_got_with_exit_143()
+    {
+        Ok("schema-load");
+        using var seed = Start("seed", ["--groups", "40", "--messages", "2000"]);
+        var stderr = seed.StandardError.ReadToEndAsync();
+        await WaitForItems(500);
+
+        Process.Start("kill", ["-TERM", seed.Id.ToString()])!.WaitForExit();
+
+        Assert.True(seed.WaitForExit(30_000), "seed did not stop after SIGTERM");
+        Assert.Equal(143, seed.ExitCode);
+        Assert.Matches(@"seed: interrupted: \d+ of \d+ items written; run seed again to finish", await stderr);
+    }
+
+    [Fact]
+    public async Task Kill_9_of_the_launcher_stops_the_writes_within_a_second()
+    {
+        Ok("schema-load");
+        using var seed = Start("seed", ["--groups", "40", "--messages", "2000"]);
+        await WaitForItems(500);
+
+        Process.Start("kill", ["-KILL", seed.Id.ToString()])!.WaitForExit();
+        await Task.Delay(1500); // the orphan notices within 250 ms, then the requests in flight finish
+        var after = await Ddb.Count(Table);
+        await Task.Delay(2000);
+
+        Assert.Equal(after, await Ddb.Count(Table));
+    }
+
+    [Fact]
+    public async Task Scan_into_head_stops_reading_when_head_has_its_line()
+    {
+        Ok("schema-load");
+        Ok("seed", "--groups", "10", "--messages", "2000"); // 20,000 items: about 6 pages of 1 MB
+        using var proxy = new FaultProxy(Ddb.Endpoint);
+        var psi = new ProcessStartInfo("bash", ["-c", $"'{Repo.Path_("bin", "ddb", "scan")}' --json --segments 1 | head -1"]) { WorkingDirectory = Repo.Root };
+        foreach (var (k, v) in Env()) psi.Environment[k] = v;
+        psi.Environment["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint;
+
+        var r = Repo.Exec(psi);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Single(r.StdoutLines);
+        var pages = proxy.Requests.Count(q => q.Operation == "Scan");
+        Assert.True(pages <= 3, $"{pages} pages read for one line");
+        Assert.True(await Ddb.Count(Table) > 20_000);
+    }
+
+    [Fact]
+    public void An_endpoint_that_never_answers_fails_within_the_stated_time()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(100); // accepts connections (the kernel's backlog) and never answers
+        var endpoint = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+
+        var watch = Stopwatch.StartNew();
+        var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint });
+
+        AssertFails(r, 1, $"{endpoint} accepted the connection but did not answer within 10 s (2 tries)");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(50), $"took {watch.Elapsed}");
+    }
+}
