@@ -11,7 +11,7 @@ public sealed class ProtectionTests
     static readonly Guards All = new(true, true, true);
 
     static TableDescription Table(bool deletion = true, SSEDescription? sse = null, string arn = Arn) =>
-        new() { TableName = "t", TableArn = arn, DeletionProtectionEnabled = deletion, SSEDescription = sse };
+        new() { TableName = "tbl", TableArn = arn, DeletionProtectionEnabled = deletion, SSEDescription = sse };
 
     static ContinuousBackupsDescription Backups(bool on) => new()
     {
@@ -20,7 +20,7 @@ public sealed class ProtectionTests
     };
 
     static Dictionary<string, string> Render(TableDescription t, ContinuousBackupsDescription? b, Guards asked, bool created) =>
-        Protection.Fields(Protection.Of(t, b), asked, created, "t").ToDictionary(f => f.Item1, f => f.Item2);
+        Protection.Fields(Protection.Of(t, b), asked, created, "tbl").ToDictionary(f => f.Item1, f => f.Item2);
 
     static readonly SSEDescription ManagedKey = new() { Status = SSEStatus.ENABLED, SSEType = SSEType.KMS, KMSMasterKeyArn = Key };
 
@@ -39,7 +39,7 @@ public sealed class ProtectionTests
     {
         var r = Render(Table(sse: null), Backups(true), All, created: false);
 
-        Assert.StartsWith("AWS owned key (an existing table keeps its key; for the AWS managed key: aws dynamodb update-table --table-name t --sse-specification Enabled=true,SSEType=KMS)", r["encryption"]);
+        Assert.StartsWith("AWS owned key (an existing table keeps its key; for the AWS managed key: aws dynamodb update-table --table-name tbl --sse-specification Enabled=true,SSEType=KMS)", r["encryption"]);
         Assert.DoesNotContain("declined", r["encryption"]);
     }
 
