@@ -13,41 +13,19 @@ namespace Cruddur.Ddb.Tests;
 /// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SSO and AWS_CONTAINER_CREDENTIALS_FULL_URI. Every key it
 /// hands out is alphanumeric (DynamoDB Local accepts only those) and starts with <see cref="KeyPrefix"/>.
 /// </summary>
-public sealed class AwsStandIn : IDisposable
+public sealed class AwsStandIn : LoopbackServer
 {
     public const string KeyPrefix = "ASIASTANDIN";
     public const string SsoToken = "standin-sso-access-token";
 
-    readonly HttpListener _listener = new();
     int _issued;
-
-    public string Endpoint { get; }
 
     /// <summary>What was asked, one line a call: "AssumeRole arn:...", "GetRoleCredentials 111122223333 ReadOnly".</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
-    public AwsStandIn()
-    {
-        Endpoint = $"http://127.0.0.1:{Repo.FreePort()}";
-        _listener.Prefixes.Add(Endpoint + "/");
-        _listener.Start();
-        _ = Task.Run(Loop);
-    }
-
-    async Task Loop()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
     string NewKey() => KeyPrefix + Interlocked.Increment(ref _issued).ToString("D6");
 
-    async Task Handle(HttpListenerContext ctx)
+    protected override async Task Handle(HttpListenerContext ctx)
     {
         try
         {
@@ -106,22 +84,5 @@ public sealed class AwsStandIn : IDisposable
         {
             try { await Reply(ctx, 500, "text/plain", "stand-in: " + e.Message); } catch (Exception) { }
         }
-    }
-
-    static async Task Reply(HttpListenerContext ctx, int status, string type, string body, params (string, string)[] headers)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = type;
-        foreach (var (k, v) in headers) ctx.Response.Headers[k] = v;
-        ctx.Response.ContentLength64 = bytes.Length;
-        await ctx.Response.OutputStream.WriteAsync(bytes);
-        ctx.Response.Close();
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
     }
 }

@@ -13,9 +13,8 @@ namespace Cruddur.Ddb.Tests;
 /// only so many written items a second and throttling the rest. Everything else passes through, and
 /// every request is recorded (its target, body and the access key that signed it).
 /// </summary>
-public sealed class FaultProxy : IDisposable
+public sealed class FaultProxy : LoopbackServer
 {
-    readonly HttpListener _listener = new();
     readonly HttpClient _upstream = new();
     readonly string _target;
     readonly Func<int, Fault> _plan;
@@ -26,7 +25,6 @@ public sealed class FaultProxy : IDisposable
 
     public enum Fault { None, Throttle, Partial }
 
-    public string Endpoint { get; }
     public int Throttled => _throttled;
     public int Partial => _partial;
 
@@ -42,25 +40,9 @@ public sealed class FaultProxy : IDisposable
         _plan = plan ?? (_ => Fault.None);
         _admitPerSecond = admitItemsPerSecond;
         _tokens = admitItemsPerSecond;
-        var port = Repo.FreePort();
-        Endpoint = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(Endpoint + "/");
-        _listener.Start();
-        _ = Task.Run(Loop);
     }
 
-    async Task Loop()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
-    async Task Handle(HttpListenerContext ctx)
+    protected override async Task Handle(HttpListenerContext ctx)
     {
         try
         {
@@ -134,20 +116,11 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
-    static async Task Reply(HttpListenerContext ctx, int status, string body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/x-amz-json-1.0";
-        ctx.Response.ContentLength64 = bytes.Length;
-        await ctx.Response.OutputStream.WriteAsync(bytes);
-        ctx.Response.Close();
-    }
+    static Task Reply(HttpListenerContext ctx, int status, string body) => Reply(ctx, status, "application/x-amz-json-1.0", body);
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        base.Dispose();
         _upstream.Dispose();
     }
 }

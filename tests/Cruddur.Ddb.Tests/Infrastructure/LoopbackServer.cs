@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text;
+
+namespace Cruddur.Ddb.Tests;
+
+/// <summary>An HTTP server on a free loopback port that hands each request to <see cref="Handle"/> (test stand-ins and proxies).</summary>
+public abstract class LoopbackServer : IDisposable
+{
+    readonly HttpListener _listener = new();
+
+    public string Endpoint { get; }
+
+    protected LoopbackServer()
+    {
+        Endpoint = $"http://127.0.0.1:{Repo.FreePort()}";
+        _listener.Prefixes.Add(Endpoint + "/");
+        _listener.Start();
+        _ = Task.Run(Loop);
+    }
+
+    async Task Loop()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try { ctx = await _listener.GetContextAsync(); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => Handle(ctx));
+        }
+    }
+
+    protected abstract Task Handle(HttpListenerContext ctx);
+
+    protected static async Task Reply(HttpListenerContext ctx, int status, string type, string body, params (string Name, string Value)[] headers)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = type;
+        foreach (var (k, v) in headers) ctx.Response.Headers[k] = v;
+        ctx.Response.ContentLength64 = bytes.Length;
+        await ctx.Response.OutputStream.WriteAsync(bytes);
+        ctx.Response.Close();
+    }
+
+    public virtual void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+    }
+}
