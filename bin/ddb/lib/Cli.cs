@@ -155,8 +155,8 @@ public static class Cli
                     + (ctx?.Identity?.Sso == true ? $"run '{SsoLogin(ctx)}'" : "refresh them or pick another AWS_PROFILE"), 1),
             AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
                 ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
-            AmazonServiceException { ErrorCode: "ValidationException" } s when s.Message.Contains("key", StringComparison.OrdinalIgnoreCase)
-                && s.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase) || s.Message.Contains("schema", StringComparison.OrdinalIgnoreCase) =>
+            AmazonServiceException { ErrorCode: "ValidationException" } s when (s.Message.Contains("key", StringComparison.OrdinalIgnoreCase)
+                && s.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase)) || s.Message.Contains("schema", StringComparison.OrdinalIgnoreCase) =>
                 ($"DynamoDB ValidationException: {s.Message} -- table '{table}' is not shaped as these scripts expect: "
                     + $"./bin/ddb/schema-load{(ctx?.Prod == true ? " prod" : "")} lists the differences", 1),
             AmazonServiceException s when s.ErrorCode is { Length: > 0 } => ($"DynamoDB {s.ErrorCode}: {s.Message}", 1),
@@ -242,7 +242,7 @@ public static class Cli
 /// <summary>The process that started this one: `dotnet FILE`'s launcher.</summary>
 public static class Launcher
 {
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getppid")]
+    [DllImport("libc", EntryPoint = "getppid")]
     static extern int GetParentPid();
 
     /// <summary>Calls <paramref name="gone"/> within a quarter of a second of the parent process dying
