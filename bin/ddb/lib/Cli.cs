@@ -144,6 +144,9 @@ public static class Cli
         if (ctx is not null && TimedOut(e))
             return ($"{ctx.Where} accepted the connection but did not answer within {ctx.RequestTimeout.TotalSeconds:0} s ({ctx.Tries} tries)"
                 + (ctx.Prod ? "" : ": is it DynamoDB Local, and is it overloaded? (./bin/ddb/local status)"), 1);
+        if (NotDynamoDb(e) is { } status)
+            return ($"{where} is not DynamoDB (it answered HTTP {status} without a DynamoDB request id)"
+                + (ctx is { Prod: true, Endpoint: null } ? ": is a proxy in between?" : ": is another program using the port? (./bin/ddb/local status)"), 1);
         if (Unreachable(e))
             return ctx?.Prod == true && ctx.Endpoint is null
                 ? ($"cannot reach {where}: check your network and AWS_REGION", 1)
@@ -200,6 +203,16 @@ public static class Cli
             if (x is IOException && x.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
                 return true;
         return false;
+    }
+
+    /// <summary>The HTTP status of a reply that DynamoDB did not send: every DynamoDB reply, Local's
+    /// too, carries a request id; an HTML page or a 501 from another server does not.</summary>
+    static int? NotDynamoDb(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is AmazonServiceException { RequestId: null or "" } s && (s is AmazonUnmarshallingException || string.IsNullOrEmpty(s.ErrorCode)))
+                return (int)s.StatusCode;
+        return null;
     }
 
     static bool TimedOut(Exception e)

@@ -73,6 +73,21 @@ public sealed class LocalScriptTests
     }
 
     [Fact]
+    public void Up_and_status_refuse_a_port_held_by_a_server_that_is_not_dynamodb()
+    {
+        using var other = new OtherServer(501);
+
+        var up = Local(other.Port, "up", "--in-memory");
+        var status = Local(other.Port, "status");
+
+        Assert.Equal(1, up.ExitCode);
+        Assert.Equal($"local: port {other.Port} is taken by a server that is not DynamoDB (it answered 'HTTP/1.1 501 Not Implemented'): "
+            + $"stop it, or pick another port with DDB_LOCAL_PORT={other.Port + 1} and AWS_ENDPOINT_URL=http://localhost:{other.Port + 1}", up.Stderr.Trim());
+        Assert.Equal(1, status.ExitCode);
+        Assert.Contains($"not running; port {other.Port} is taken by a server that is not DynamoDB", status.Stdout);
+    }
+
+    [Fact]
     public void An_unknown_option_of_up_is_one_line_and_exit_2()
     {
         var r = Local(Repo.FreePort(), "up", "--bogus");

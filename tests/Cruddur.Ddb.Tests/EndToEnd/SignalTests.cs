@@ -7,7 +7,7 @@ namespace Cruddur.Ddb.Tests;
 /// <summary>
 /// Stopping a script from outside: SIGTERM to the launcher (what `timeout` and process managers
 /// send), kill -9 of the launcher (the program runs as its child), a reader that goes away
-/// (`| head`), and an endpoint that accepts connections but never answers.
+/// (`| head`), an endpoint that accepts connections but never answers, and one that is not DynamoDB.
 /// </summary>
 public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 {
@@ -78,5 +78,17 @@ public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         AssertFails(r, 1, $"{endpoint} accepted the connection but did not answer within 10 s (2 tries)");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(50), $"took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(501)]
+    [InlineData(200)]
+    public void A_server_that_is_not_dynamodb_is_named_as_such(int status)
+    {
+        using var other = new OtherServer(status);
+
+        var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = other.Endpoint });
+
+        AssertFails(r, 1, $"{other.Endpoint} is not DynamoDB (it answered HTTP {status} without a DynamoDB request id): is another program using the port?");
     }
 }
