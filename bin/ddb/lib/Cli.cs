@@ -2,6 +2,8 @@
 // and turn every known failure into one line on stderr with an exit code
 // (0 ok, 1 failure, 2 usage or refused, 130 interrupted). DDB_DEBUG=1 adds the details.
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Amazon.DynamoDBv2.Model;
@@ -31,7 +33,30 @@ public static class Cli
     {
         var root = new RootCommand(Header());
         root.Options.Remove(root.Options.OfType<VersionOption>().Single()); // the scripts are versioned with the repo
+        root.Options.OfType<HelpOption>().Single().Action = new HeaderHelp(root);
         return root;
+    }
+
+    /// <summary>--help: the header comment (what the script does, its usage, example and IAM actions),
+    /// then its arguments and options with their descriptions; no second usage line.</summary>
+    sealed class HeaderHelp(RootCommand command) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var arguments = command.Arguments.Where(a => !a.Hidden).Select(a => (a.Name, a.Description ?? "")).ToList();
+            var options = command.Options.Where(o => !o.Hidden).OrderBy(o => o is HelpOption).Select(o => (
+                string.Join(", ", o.Aliases.Where(a => !a.StartsWith('/')).Append(o.Name).OrderBy(a => a.Length)),
+                (o.Description ?? "") + (o.HasDefaultValue && o.ValueType != typeof(bool) ? $" (default: {o.GetDefaultValue()})" : ""))).ToList();
+            var width = arguments.Concat(options).Max(r => r.Item1.Length) + 2;
+            var text = new System.Text.StringBuilder(command.Description).Append('\n');
+            foreach (var (title, rows) in new[] { ("Arguments", arguments), ("Options", options) }.Where(s => s.Item2.Count > 0))
+            {
+                text.Append('\n').Append(title).Append(":\n");
+                foreach (var (name, description) in rows) text.Append("  ").Append(name.PadRight(width)).Append(description).Append('\n');
+            }
+            Console.Out.Write(text);
+            return 0;
+        }
     }
 
     /// <summary>A TABLE argument; a word that starts with '-' is an unknown option, not a table name.</summary>
@@ -91,6 +116,9 @@ public static class Cli
         {
             var (prod, rest) = DdbContext.SplitProd(args);
             var parsed = command.Parse(rest);
+            if (command.Options.OfType<HelpOption>().SingleOrDefault() is { Action: SynchronousCommandLineAction help } option
+                && parsed.GetResult(option) is not null)
+                return help.Invoke(parsed); // also when a required argument is missing: `drop --help`
             if (parsed.Errors.Count > 0)
                 throw new UserError($"{parsed.Errors[0].Message} (see {Name} --help)", 2);
             if (parsed.Action is not null) // --help, --version
@@ -129,6 +157,8 @@ public static class Cli
         {
             case UserError u:
                 return (u.Message, u.ExitCode);
+            case IncompleteWrite w when interrupted && w.InnerException is OperationCanceledException:
+                return ($"interrupted: {w.Done} of {w.Total} items written; run {Name} again to finish", 130);
             case IncompleteWrite w:
                 var (why, code) = Explain(w.InnerException!, ctx, interrupted);
                 return ($"{why}; {w.Done} of {w.Total} items were written: running {Name} again completes it", code);
@@ -252,11 +282,28 @@ public static class Cli
     public static UserError Usage(string message) => new($"{message} (see {Name} --help)", 2);
 }
 
-/// <summary>The process that started this one: `dotnet FILE`'s launcher.</summary>
+/// <summary>The process that started this one (`dotnet FILE`'s launcher), and the scripts this one starts.</summary>
 public static class Launcher
 {
     [DllImport("libc", EntryPoint = "getppid")]
     static extern int GetParentPid();
+
+    [DllImport("libc", EntryPoint = "kill")]
+    static extern int Kill(int pid, int signal);
+
+    /// <summary>
+    /// Runs another script of bin/ddb (through its shebang, with this process's environment, output
+    /// and error) and returns its exit code. Cancelling sends it SIGTERM, so that it stops the way
+    /// it does on its own (saying how far it got) rather than being killed.
+    /// </summary>
+    public static async Task<int> RunScript(string name, IEnumerable<string> args, CancellationToken ct)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(Cli.ScriptDir, name), args) { UseShellExecute = false };
+        using var child = System.Diagnostics.Process.Start(psi) ?? throw new UserError($"cannot start {name}");
+        using (ct.Register(() => { try { Kill(child.Id, 15); } catch (InvalidOperationException) { } }))
+            await child.WaitForExitAsync(CancellationToken.None);
+        return child.ExitCode;
+    }
 
     /// <summary>Calls <paramref name="gone"/> within a quarter of a second of the parent process dying
     /// (this process is then re-parented), so that kill -9 of the launcher stops the work too.</summary>

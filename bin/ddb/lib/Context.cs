@@ -143,7 +143,7 @@ public sealed record DdbContext(
 }
 
 /// <summary>A failure the user can act on: one line on stderr and an exit code (1 failure, 2 usage or refused).</summary>
-public sealed class UserError(string message, int exitCode = 1, Exception? inner = null) : Exception(message, inner)
+public class UserError(string message, int exitCode = 1, Exception? inner = null) : Exception(message, inner)
 {
     public int ExitCode { get; } = exitCode;
 }

@@ -161,24 +161,25 @@ public static class MessagesTable
 
     /// <summary>
     /// Turns on the guards a table lacks (never off) and returns what the table then has, and the
-    /// names of the guards this call turned on. PITR that the endpoint does not support (DynamoDB Local) is left alone.
+    /// guards this call turned on (ManagedKey never: encryption is chosen at creation). PITR that the
+    /// endpoint does not support (DynamoDB Local) is left alone.
     /// </summary>
-    public static async Task<(Protection State, List<string> TurnedOn)> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
+    public static async Task<(Protection State, Guards TurnedOn)> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
         CancellationToken ct)
     {
         var name = table.TableName;
-        var turnedOn = new List<string>();
+        var turnedOn = Guards.None;
         if (guards.DeletionProtection && table.DeletionProtectionEnabled != true)
         {
             table = (await client.UpdateTableAsync(new UpdateTableRequest { TableName = name, DeletionProtectionEnabled = true }, ct)).TableDescription;
             table.DeletionProtectionEnabled = true; // the answer may still describe the update under way
-            turnedOn.Add("deletion protection");
+            turnedOn = turnedOn with { DeletionProtection = true };
         }
         var backups = await ContinuousBackups(client, name, ct);
         if (guards.PointInTimeRecovery && backups is not null && PitrOn(backups) is false)
         {
             backups = await EnablePitr(client, name, ct);
-            turnedOn.Add("point-in-time recovery");
+            turnedOn = turnedOn with { PointInTimeRecovery = true };
         }
         return (Protection.Of(table, backups), turnedOn);
     }

@@ -1,5 +1,6 @@
-// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json.
-// Colours only on a terminal and never with NO_COLOR. (Progress bars: Seed.cs.)
+// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json,
+// items one per line, and progress on a terminal. Colours only on a terminal and never with NO_COLOR.
+using System.Diagnostics;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -17,7 +18,10 @@ public static class Output
     /// A table like the AWS CLI's --output table: a title, column headers (none for one column), one
     /// row each. Written by hand: rendering it with Spectre.Console cost ~60 ms of start-up (bench/).
     /// </summary>
-    public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows) =>
+        Console.Out.Write(TableText(title, columns, rows));
+
+    public static string TableText(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
     {
         var body = rows.ToList();
         var headers = columns.Count > 1;
@@ -33,19 +37,22 @@ public static class Output
             text.Append(Line(columns)).Append('\n').Append("|" + string.Join("+", widths.Select(w => new string('-', w + 2))) + "|").Append('\n');
         foreach (var row in body) text.Append(Line(row)).Append('\n');
         text.Append(rule).Append('\n');
-        Console.Out.Write(text);
+        return text.ToString();
     }
 
     /// <summary>Name/value lines under a title, e.g. a table summary; names grey and title bold on a terminal.</summary>
-    public static void Fields(string title, IEnumerable<(string Name, string Value)> fields)
+    public static void Fields(string title, IEnumerable<(string Name, string Value)> fields) =>
+        Console.Out.Write(FieldsText(title, fields, Colour));
+
+    public static string FieldsText(string title, IEnumerable<(string Name, string Value)> fields, bool colour)
     {
         var rows = fields.ToList();
         var width = rows.Count == 0 ? 0 : rows.Max(f => f.Name.Length) + 2;
-        var (bold, grey, reset) = Colour ? ("\u001b[1m", "\u001b[90m", "\u001b[0m") : ("", "", "");
+        var (bold, grey, reset) = colour ? ("\u001b[1m", "\u001b[90m", "\u001b[0m") : ("", "", "");
         var text = new StringBuilder().Append(bold).Append(title).Append(reset).Append('\n');
         foreach (var (name, value) in rows)
             text.Append(grey).Append(name.PadRight(width)).Append(reset).Append(value).Append('\n');
-        Console.Out.Write(text);
+        return text.ToString();
     }
 
     /// <summary>The fields that describe a table, shared by schema-load and describe-table; the
@@ -180,5 +187,96 @@ public static class Output
         using var ms = new MemoryStream();
         using (var w = JsonWriter(ms)) WritePlain(w, v);
         return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>The consumed capacity and some fields of each item, as one JSON object: {"consumed_capacity": 0.5, "name": [...]}.</summary>
+    public static void ItemsJson(double capacity, string name, IEnumerable<Dictionary<string, AttributeValue>> items, string[] fields) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("consumed_capacity", capacity);
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            foreach (var f in fields) w.WriteString(f, Plain(item.GetValueOrDefault(f)));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>A rough duration: "40 s", "12 min", "2.5 h".</summary>
+    public static string Duration(double seconds) =>
+        seconds < 90 ? $"{Math.Max(1, seconds):0} s" : seconds < 5400 ? $"{seconds / 60:0} min" : $"{seconds / 3600:0.#} h";
+
+    // ---- progress ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while showing how far it got on stderr: on a terminal (and only
+    /// when <paramref name="onTerminal"/>) a line redrawn every 100 ms, with a bar and the time left
+    /// when <paramref name="total"/> is known, erased at the end; with <paramref name="logLines"/> and
+    /// no terminal, a line every 15 seconds, so that CI logs show it too.
+    /// </summary>
+    public static async Task Progress(string label, long total, Func<long> done, Func<Task> work, bool onTerminal = true, bool logLines = false)
+    {
+        var run = work();
+        var clock = Stopwatch.StartNew();
+        if (Console.IsErrorRedirected || !onTerminal)
+        {
+            while (logLines && await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(15))) != run)
+                Console.Error.WriteLine($"{label}: {done()} of {total} items ({done() / clock.Elapsed.TotalSeconds:0} items/s)");
+            await run;
+            return;
+        }
+        try
+        {
+            while (await Task.WhenAny(run, Task.Delay(100)) != run)
+                Console.Error.Write("\r" + ProgressLine(label, done(), total, clock.Elapsed) + "\u001b[K");
+        }
+        finally
+        {
+            Console.Error.Write("\r\u001b[K");
+        }
+        await run;
+    }
+
+    /// <summary>"seeding t [#####.....]  50% 500 of 1000 items, about 3 s left", or "scanned 500 items" when the total is unknown.</summary>
+    public static string ProgressLine(string label, long done, long total, TimeSpan elapsed)
+    {
+        if (total <= 0) return $"{label} {done} items";
+        var share = Math.Clamp((double)done / total, 0, 1);
+        var filled = (int)(share * 20);
+        var left = done > 0 && share < 1 ? $", about {Math.Ceiling(elapsed.TotalSeconds * (1 - share) / share):0} s left" : "";
+        return $"{label} [{new string('#', filled)}{new string('.', 20 - filled)}] {share * 100,3:0}% {done} of {total} items{left}";
+    }
+}
+
+/// <summary>Items one per line on a stream: JSON lines (plain values, or DynamoDB's type wrappers when raw), or readable text.</summary>
+public sealed class ItemLines(Stream stream, bool json, bool raw) : IDisposable
+{
+    readonly Utf8JsonWriter _json = Output.JsonWriter(stream);
+    readonly StreamWriter _text = new(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { AutoFlush = false };
+
+    public void Write(Dictionary<string, AttributeValue> item)
+    {
+        if (json || raw)
+        {
+            _json.Reset(stream);
+            Output.WriteItem(_json, item, raw);
+            _json.Flush();
+            stream.WriteByte((byte)'\n');
+            return;
+        }
+        _text.Write($"{Output.Plain(item.GetValueOrDefault("pk")),-46} {Output.Plain(item.GetValueOrDefault("sk")),-33}");
+        foreach (var (name, value) in item.Where(kv => kv.Key is not ("pk" or "sk")).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            _text.Write($" {name}={Output.Clip(Output.Plain(value), 60)}");
+        _text.Write('\n');
+        _text.Flush();
+    }
+
+    public void Dispose()
+    {
+        _json.Dispose();
+        _text.Dispose();
     }
 }

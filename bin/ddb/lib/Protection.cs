@@ -26,24 +26,25 @@ public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescripti
         t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true);
 
     /// <summary>
-    /// schema-load's protection lines: what the table has, and why, where the user declined a guard
-    /// or the existing table was left as it was.
+    /// The protection lines of a summary: what the table has, and why, where the user declined a guard
+    /// (naming the option of <paramref name="declinedBy"/> that did) or the existing table was left as it was.
     /// </summary>
-    public static List<(string, string)> Fields(Protection p, Guards asked, bool created, string table)
+    public static List<(string, string)> Fields(Protection p, Guards asked, bool created, string table,
+        (string DeletionProtection, string Pitr, string ManagedKey) declinedBy)
     {
         var fields = new List<(string, string)>
         {
-            ("deletion protection", p.DeletionProtection ? "on" : asked.DeletionProtection ? "off" : "off (declined: --no-deletion-protection)"),
+            ("deletion protection", p.DeletionProtection ? "on" : asked.DeletionProtection ? "off" : $"off (declined: {declinedBy.DeletionProtection})"),
             ("point-in-time recovery", p.Pitr switch
             {
                 Pitr.NotSupported => "not supported by this endpoint",
-                Pitr.On => asked.PointInTimeRecovery ? "on" : "on (already on: --no-pitr never turns it off)",
-                _ => asked.PointInTimeRecovery ? "off" : "off (declined: --no-pitr)",
+                Pitr.On => asked.PointInTimeRecovery ? "on" : $"on (already on: {declinedBy.Pitr} never turns it off)",
+                _ => asked.PointInTimeRecovery ? "off" : $"off (declined: {declinedBy.Pitr})",
             }),
         };
         var encryption = Output.Encryption(p.Encryption, p.Local);
         if (!p.Local && p.Encryption is null)
-            encryption += !asked.ManagedKey ? " (declined: --aws-owned-key)"
+            encryption += !asked.ManagedKey ? $" (declined: {declinedBy.ManagedKey})"
                 : created ? ""
                 : $" (an existing table keeps its key; for the AWS managed key: aws dynamodb update-table --table-name {table} --sse-specification Enabled=true,SSEType=KMS)";
         fields.Add(("encryption", encryption));

@@ -1,117 +1,109 @@
-// The seed job, shared by seed and setup: the sample conversation (and synthetic load) written
-// through BatchWriter (Throughput.cs). Seeding replaces the sample conversation under a lease, so any
-// number of runs, at once or after a killed one, leave exactly one.
-using System.Diagnostics;
+// The seed job: the sample conversation (and synthetic load) written through BatchWriter
+// (Throughput.cs). Seeding replaces the sample conversation under a lease, so any number of runs,
+// at once or after a killed one, leave exactly one.
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Spectre.Console;
 
 namespace Cruddur.Ddb;
 
 using Item = Dictionary<string, AttributeValue>;
 
-public sealed record SeedOptions(
-    string ConversationPath,
-    string MyHandle = "andrewbrown",
-    string OtherHandle = "bayko",
-    string? MyUuid = null,
-    string? OtherUuid = null,
-    int Groups = 0,
-    int Messages = 0,
-    int Concurrency = 8,
-    bool Yes = false);
+/// <summary>What a seed run wrote: the conversation's group, its messages, items of an earlier run it replaced, synthetic items.</summary>
+public sealed record Seeded(string Group, int Messages, int Replaced, long Synthetic);
 
-public static class Seeder
+/// <summary>
+/// One seed run, checked whole before its first write (the table's shape, every item's size), then
+/// written: the conversation under a lease, the rows of earlier runs removed, then any synthetic load.
+/// </summary>
+public sealed class Seeder : IDisposable
 {
-    public static async Task Run(DdbContext ctx, IAmazonDynamoDB ddb, SeedOptions o, CancellationToken ct)
+    readonly IAmazonDynamoDB _ddb;
+    readonly DdbContext _ctx;
+    readonly List<Item> _conversation;
+    readonly IAmazonDynamoDB _writes; // SDK retries off: the writer's own retry budget counts every attempt
+    readonly BatchWriter _writer;
+    readonly (int Groups, int Messages) _synthetic;
+    readonly int _concurrency;
+
+    public string Group { get; }
+    public int Messages { get; }
+    public long Synthetic => (long)_synthetic.Groups * (_synthetic.Messages + 2);
+    public long Total => _conversation.Count + Synthetic;
+    public TableDescription Table { get; }
+    public Pace Pace { get; }
+    public long Done => _writer.Done;
+
+    Seeder(DdbContext ctx, IAmazonDynamoDB ddb, TableDescription table, string group, List<Message> messages, List<Item> conversation,
+        (int, int) synthetic, int concurrency)
     {
-        // Everything that can be wrong with the input is found before the first write.
-        if (o.Groups < 0 || o.Messages < 0 || (o.Groups > 0) != (o.Messages > 0))
-            throw Cli.Usage("--groups and --messages go together, both positive");
-        if (o.Concurrency is < 1 or > 64) throw Cli.Usage("--concurrency takes 1 to 64");
-        var messages = SeedData.ReadConversation(o.ConversationPath);
-        var users = await SeedData.Users(ctx.Prod, [o.MyHandle, o.OtherHandle], [o.MyUuid, o.OtherUuid], ct);
-        var (me, other) = (users[0], users[1]);
-        if (me.Uuid == other.Uuid) throw Cli.Usage($"the two users are the same ({me.Handle})");
+        (_ctx, _ddb, Table, Group, Messages, _conversation, _synthetic, _concurrency) =
+            (ctx, ddb, table, group, messages.Count, conversation, synthetic, concurrency);
+        Pace = ctx.Prod ? Pace.For(table) : Pace.None;
+        _writes = ctx.CreateClient(retries: 0);
+        _writer = new BatchWriter(_writes, ctx.Table, concurrency, Pace);
+    }
+
+    /// <summary>Checks everything that can be wrong before a write: the table's shape and every item's size.</summary>
+    public static async Task<Seeder> Plan(DdbContext ctx, IAmazonDynamoDB ddb, List<Message> messages, string path, User me, User other,
+        (int Groups, int Messages) synthetic, int concurrency, CancellationToken ct)
+    {
         var table = (await ddb.DescribeTableAsync(ctx.Table, ct)).Table;
         if (MessagesTable.ShapeProblem(table) is { } problem)
             throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages: {problem}; nothing written "
                 + "(./bin/ddb/schema-load lists the differences)");
-
-        var group = SeedData.GroupUuid(me, other);
-        var now = DateTime.UtcNow;
-        var conversation = SeedData.Conversation(me, other, group, messages, SeedData.MessageTimes(messages.Count, now)).ToList();
-        SeedData.CheckSizes(conversation, messages, o.ConversationPath);
-        var synthetic = (long)o.Groups * (o.Messages + 2);
-        var total = conversation.Count + synthetic;
-        var pace = ctx.Prod ? Pace.For(table) : Pace.None;
-        if (ctx.Prod && synthetic > 0 && !o.Yes)
-            Cli.Confirm($"Write {synthetic} synthetic load-test items into the AWS table '{ctx.Table}' in {ctx.Region}? "
-                + "Type its name to confirm: ", ctx.Table, "add --yes to write synthetic data into prod without a terminal", "nothing written");
-        if (!pace.Unlimited)
-            Console.Error.WriteLine($"pacing: {total} items at about {pace.Rate:0} items/s to start "
-                + $"({(table.BillingModeSummary?.BillingMode == BillingMode.PAY_PER_REQUEST ? "on-demand table" : $"{table.ProvisionedThroughput?.WriteCapacityUnits} write capacity units")}): "
-                + $"about {Duration(total / pace.Rate)}; faster or slower as DynamoDB allows");
-
-        using var writes = ctx.CreateClient(retries: 0);
-        var writer = new BatchWriter(writes, ctx.Table, o.Concurrency, pace);
-        var stale = 0;
-        try
-        {
-            await ProgressBar.Run($"seeding {ctx.Table}", total, () => writer.Done, !pace.Unlimited, async () =>
-            {
-                await using (await Lease.Take(ddb, ctx.Table, "seed#" + group, ct))
-                {
-                    await writer.Put(conversation, ct);
-                    // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
-                    var keep = conversation.Select(i => (i["pk"].S, i["sk"].S)).ToHashSet();
-                    var old = new List<Item>();
-                    await foreach (var key in ConversationKeys(ddb, ctx.Table, group, ct))
-                        if (!keep.Contains((key["pk"].S, key["sk"].S))) old.Add(key);
-                    stale = old.Count;
-                    await new BatchWriter(writes, ctx.Table, o.Concurrency, pace).Delete(old, ct);
-                }
-                if (o.Groups > 0)
-                    await writer.Put(SeedData.Synthetic(o.Groups, o.Messages, now.Year), ct);
-            });
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw new UserError($"interrupted: {writer.Done} of {total} items written; run seed again to finish", 130);
-        }
-        catch (Exception e) when (e is not UserError && writer.Done > 0)
-        {
-            throw new IncompleteWrite(writer.Done, total, e);
-        }
-        Console.WriteLine($"seeded conversation {group}: {me.Handle} and {other.Handle}, {messages.Count} messages, "
-            + $"2 message group rows{(stale > 0 ? $", {stale} items of an earlier run replaced" : "")}");
-        if (o.Groups > 0)
-            Console.WriteLine($"seeded {o.Groups} synthetic conversations of {o.Messages} messages "
-                + $"({synthetic} items) owned by {SeedData.LoadTestOwner.Handle} {SeedData.LoadTestOwner.Uuid}");
+        var group = Items.GroupUuid(me, other);
+        var conversation = Items.Conversation(me, other, group, messages, Items.MessageTimes(messages.Count, DateTime.UtcNow)).ToList();
+        Items.CheckSizes(conversation, messages, path);
+        return new Seeder(ctx, ddb, table, group, messages, conversation, synthetic, concurrency);
     }
 
-    static string Duration(double seconds) =>
-        seconds < 90 ? $"{Math.Max(1, seconds):0} s" : seconds < 5400 ? $"{seconds / 60:0} min" : $"{seconds / 3600:0.#} h";
+    /// <summary>Writes; <paramref name="waiting"/> is called once when another run holds the conversation's lease.</summary>
+    public async Task<Seeded> Write(Action<string> waiting, CancellationToken ct)
+    {
+        try
+        {
+            int replaced;
+            await using (await Lease.Take(_ddb, _ctx.Table, "seed#" + Group, waiting, ct))
+            {
+                await _writer.Put(_conversation, ct);
+                // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
+                var keep = _conversation.Select(i => (i["pk"].S, i["sk"].S)).ToHashSet();
+                var old = new List<Item>();
+                await foreach (var key in ConversationKeys(ct))
+                    if (!keep.Contains((key["pk"].S, key["sk"].S))) old.Add(key);
+                replaced = old.Count;
+                await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace).Delete(old, ct);
+            }
+            if (Synthetic > 0)
+                await _writer.Put(Items.Synthetic(_synthetic.Groups, _synthetic.Messages, DateTime.UtcNow.Year), ct);
+            return new Seeded(Group, Messages, replaced, Synthetic);
+        }
+        catch (Exception e) when (e is not UserError && _writer.Done > 0)
+        {
+            throw new IncompleteWrite(_writer.Done, Total, e);
+        }
+    }
 
-    /// <summary>The keys of every item of one conversation: its messages, and its group rows (through the index).</summary>
-    static async IAsyncEnumerable<Item> ConversationKeys(IAmazonDynamoDB ddb, string table, string group,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public void Dispose() => _writes.Dispose();
+
+    /// <summary>The keys of every item of the conversation: its messages, and its group rows (through the index).</summary>
+    async IAsyncEnumerable<Item> ConversationKeys([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var queries = new[]
         {
             new QueryRequest
             {
-                TableName = table, KeyConditionExpression = "pk = :pk", ProjectionExpression = "pk, sk",
-                ExpressionAttributeValues = new() { [":pk"] = new() { S = "MSG#" + group } },
+                TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", ProjectionExpression = "pk, sk",
+                ExpressionAttributeValues = new() { [":pk"] = new() { S = "MSG#" + Group } },
             },
             new QueryRequest
             {
-                TableName = table, IndexName = MessagesTable.GroupIndex, KeyConditionExpression = "message_group_uuid = :g",
-                ProjectionExpression = "pk, sk", ExpressionAttributeValues = new() { [":g"] = new() { S = group } },
+                TableName = _ctx.Table, IndexName = MessagesTable.GroupIndex, KeyConditionExpression = "message_group_uuid = :g",
+                ProjectionExpression = "pk, sk", ExpressionAttributeValues = new() { [":g"] = new() { S = Group } },
             },
         };
         foreach (var q in queries)
-            await foreach (var page in ddb.Paginators.Query(q).Responses.WithCancellation(ct))
+            await foreach (var page in _ddb.Paginators.Query(q).Responses.WithCancellation(ct))
                 foreach (var item in page.Items ?? [])
                     yield return item;
     }
@@ -142,15 +134,15 @@ public sealed class Lease : IAsyncDisposable
 
     static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    public static async Task<Lease> Take(IAmazonDynamoDB ddb, string table, string job, CancellationToken ct)
+    /// <param name="waiting">called once, with the job, when another run holds the lease.</param>
+    public static async Task<Lease> Take(IAmazonDynamoDB ddb, string table, string job, Action<string> waiting, CancellationToken ct)
     {
         var lease = new Lease(ddb, table, job);
         var deadline = DateTime.UtcNow + MaxWait;
         var said = false;
         while (!await lease.TryPut(ct))
         {
-            if (!said)
-                Console.Error.WriteLine($"waiting: another run is writing the same data ({job}); it holds a lease this run waits for");
+            if (!said) waiting(job);
             said = true;
             if (DateTime.UtcNow > deadline)
                 throw new UserError($"another run has been writing the same data ({job}) for over {MaxWait.TotalMinutes:0} minutes; "
@@ -229,45 +221,5 @@ public sealed class Lease : IAsyncDisposable
         }
         catch (Exception e) when (e is AmazonDynamoDBException or OperationCanceledException or HttpRequestException) { }
         _stop.Dispose();
-    }
-}
-
-/// <summary>
-/// Progress of long writes on stderr: a bar (Spectre.Console) when stderr is a terminal; with
-/// <paramref name="lines"/> (prod), otherwise a line every 15 seconds, so CI logs show it too.
-/// </summary>
-public static class ProgressBar
-{
-    public static async Task Run(string label, long total, Func<long> done, bool lines, Func<Task> work)
-    {
-        if (Console.IsErrorRedirected || total <= 0)
-        {
-            var run = work();
-            var clock = Stopwatch.StartNew();
-            while (lines && await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(15))) != run)
-                Console.Error.WriteLine($"{label}: {done()} of {total} items ({done() / clock.Elapsed.TotalSeconds:0} items/s)");
-            await run;
-            return;
-        }
-        var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(Console.Error),
-            ColorSystem = noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        });
-        await stderr.Progress().AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async progress =>
-            {
-                var bar = progress.AddTask(Markup.Escape(label), maxValue: total);
-                var run = work();
-                while (!run.IsCompleted)
-                {
-                    bar.Value = done();
-                    await Task.WhenAny(run, Task.Delay(100));
-                }
-                bar.Value = done();
-                await run;
-            });
     }
 }

@@ -2,6 +2,7 @@
 // the table's write capacity in prod (slower on throttling, faster while none), with one retry
 // budget that counts every attempt; and reads that back off when throttled instead of stopping.
 using System.Diagnostics;
+using System.Threading.Channels;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -144,7 +145,6 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
             await writer.Delete(page.Items ?? [], ct);
         return writer.Done;
     }
-
 }
 
 public static class Throughput
@@ -177,5 +177,45 @@ public static class Throughput
                 throw new UserError($"DynamoDB kept throttling ({e.ErrorCode.Replace("Exception", "")}) after {BatchWriter.MaxRetries} retries "
                     + "of one read; run again later or raise the table's read capacity");
             }
+    }
+
+    /// <summary>
+    /// Every item of a table, page by page as they arrive, from <paramref name="segments"/> parallel
+    /// scan segments; at most one page per segment waits, so memory stays flat however large the table.
+    /// With <paramref name="limit"/>, stops after that many items and asks for no more than it needs.
+    /// Throttled pages are asked again (<see cref="Read"/>). Stopping early (a break, a closed pipe)
+    /// cancels the segments still reading.
+    /// </summary>
+    public static async IAsyncEnumerable<Item> Scan(IAmazonDynamoDB ddb, string table, int segments, long? limit,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        long count = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pages = Channel.CreateBounded<List<Item>>(segments);
+        var producers = Task.WhenAll(Enumerable.Range(0, segments).Select(async segment =>
+        {
+            var request = new ScanRequest { TableName = table, Segment = segments > 1 ? segment : null, TotalSegments = segments > 1 ? segments : null };
+            do
+            {
+                request.Limit = limit is { } max ? (int)Math.Clamp(max - Interlocked.Read(ref count), 1, 10_000) : null;
+                var page = await Read(token => ddb.ScanAsync(request, token), stop.Token);
+                if (page.Items is { Count: > 0 } items) await pages.Writer.WriteAsync(items, stop.Token);
+                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            } while (request.ExclusiveStartKey is not null);
+        })).ContinueWith(t => pages.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        try
+        {
+            await foreach (var page in pages.Reader.ReadAllAsync(stop.Token))
+                foreach (var item in page)
+                {
+                    yield return item;
+                    if (Interlocked.Increment(ref count) == limit) yield break;
+                }
+        }
+        finally
+        {
+            stop.Cancel(); // the segments still reading, when the caller stopped early
+            await producers;
+        }
     }
 }

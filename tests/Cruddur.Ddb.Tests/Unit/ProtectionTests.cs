@@ -20,7 +20,7 @@ public sealed class ProtectionTests
     };
 
     static Dictionary<string, string> Render(TableDescription t, ContinuousBackupsDescription? b, Guards asked, bool created) =>
-        Protection.Fields(Protection.Of(t, b), asked, created, "tbl").ToDictionary(f => f.Item1, f => f.Item2);
+        Protection.Fields(Protection.Of(t, b), asked, created, "tbl", ("--no-deletion-protection", "--no-pitr", "--aws-owned-key")).ToDictionary(f => f.Item1, f => f.Item2);
 
     static readonly SSEDescription ManagedKey = new() { Status = SSEStatus.ENABLED, SSEType = SSEType.KMS, KMSMasterKeyArn = Key };
 
