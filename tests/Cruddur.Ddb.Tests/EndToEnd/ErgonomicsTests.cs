@@ -7,11 +7,14 @@ namespace Cruddur.Ddb.Tests;
 /// <summary>--help, --json, colours and progress, and the workspace start-up script.</summary>
 public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 {
-    public static TheoryData<string> AllScripts() =>
-    [
-        "schema-load", "list-tables", "describe-table", "drop", "seed", "scan", "setup",
-        "patterns/get-conversation", "patterns/list-conversations",
-    ];
+    public static TheoryData<string> AllScripts() => [.. Scripts.All];
+
+    [Fact]
+    public void Every_script_of_the_product_is_found()
+    {
+        Assert.Equal(["describe-table", "drop", "list-tables", "patterns/get-conversation", "patterns/list-conversations",
+            "scan", "schema-load", "seed", "setup"], Scripts.All);
+    }
 
     [Theory]
     [MemberData(nameof(AllScripts))]
@@ -26,6 +29,13 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("--help", r.Stdout);
         Assert.True(r.Stdout.Split("\n\n")[0].Length > 80, "a description paragraph");
         Assert.Empty(r.Stderr);
+        // The header is the one source: one usage line, naming every option the script has.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(r.Stdout, "Usage:"));
+        var usage = r.Stdout[r.Stdout.IndexOf("Usage:")..r.Stdout.IndexOf("Example:")];
+        var options = r.Stdout[r.Stdout.IndexOf("Options:")..].Split('\n').Select(l => l.Trim().Split(' ')[0])
+            .Where(o => o.StartsWith("--") && o != "--help").ToList();
+        Assert.NotEmpty(options.Concat(r.Stdout.Contains("Arguments:") ? ["TABLE"] : []));
+        Assert.All(options, o => Assert.Contains(o, usage));
     }
 
     [Theory]
@@ -35,21 +45,28 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         AssertFails(Run(script, "--no-such-option"), 2, "Unrecognized command or argument '--no-such-option'");
     }
 
+    /// <summary>Parses as one JSON document, refusing duplicate keys (which jq and Python would silently drop).</summary>
+    static JsonElement Strict(string json)
+    {
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
+        return doc.RootElement.Clone();
+    }
+
     [Fact]
-    public void Json_output_parses_for_every_script_that_lists_things()
+    public void Json_output_is_one_strict_document_with_the_data_for_every_script_that_lists_things()
     {
         Ok("setup");
-        foreach (var args in new[]
-                 {
-                     new[] { "list-tables", "--json" }, ["describe-table", "--json"], ["patterns/get-conversation", "--json"],
-                     ["patterns/list-conversations", "--json"],
-                 })
-        {
-            var r = Ok(args[0], args[1..]);
-            using var doc = JsonDocument.Parse(r.Stdout);
-            Assert.NotEqual(JsonValueKind.Undefined, doc.RootElement.ValueKind);
-        }
-        Assert.All(Ok("scan", "--json").StdoutLines, l => JsonDocument.Parse(l).Dispose());
+
+        Assert.Contains(Table, Strict(Ok("list-tables", "--json").Stdout).EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(Table, Strict(Ok("describe-table", "--json").Stdout).GetProperty("name").GetString());
+        var messages = Strict(Ok("patterns/get-conversation", "--json").Stdout);
+        Assert.True(messages.GetProperty("consumed_capacity").GetDouble() > 0);
+        Assert.Equal(20, messages.GetProperty("messages").GetArrayLength());
+        var groups = Strict(Ok("patterns/list-conversations", "--json").Stdout).GetProperty("message_groups");
+        Assert.Equal(Users.Other.Handle, groups.EnumerateArray().Single().GetProperty("user_handle").GetString());
+        var lines = Ok("scan", "--json").StdoutLines;
+        Assert.Equal(File.ReadLines(Repo.Path_("bin", "ddb", "conversation.txt")).Count(l => l.StartsWith("Person ")) + 2, lines.Length);
+        Assert.All(lines, l => Assert.Matches("^(GRP|MSG)#", Strict(l).GetProperty("pk").GetString()));
     }
 
     [Fact]
@@ -90,11 +107,8 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Ok("schema-load");
         Ok("seed", "--groups", "10", "--messages", "1000");
         var file = Path.Combine(Path.GetTempPath(), $"scan-{Table}.jsonl");
-        var psi = new ProcessStartInfo("script", ["-qec", $"'{Repo.Path_("bin", "ddb", "scan")}' --json > '{file}'", "/dev/null"]) { WorkingDirectory = Repo.Root };
-        psi.Environment.Remove("AWS_ENDPOINT_URL");
-        foreach (var (k, v) in Env()) psi.Environment[k] = v;
 
-        var terminal = Repo.Exec(psi);
+        var terminal = OnTerminal($"'{Scripts.PathOf("scan")}' --json > '{file}'");
         var piped = Ok("scan", "--json");
 
         Assert.True(terminal.ExitCode == 0, terminal.ToString());
@@ -119,14 +133,12 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var port = Repo.FreePort();
         ProcessResult Workspace(string step)
         {
-            var psi = new ProcessStartInfo(Path.Combine(copy, "bin", "ddb", "workspace"), [step]) { WorkingDirectory = copy };
-            psi.Environment["DDB_LOCAL_PORT"] = port.ToString();
-            psi.Environment["DDB_LOCAL_ENGINE"] = "java";
-            psi.Environment["DDB_LOCAL_DATA"] = Path.Combine(copy, "data");
-            psi.Environment["DDB_MESSAGE_TABLE"] = Table;
-            psi.Environment["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName; // its own build cache
-            foreach (var v in new[] { "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "CONNECTION_URL", "AWS_PROFILE", "AWS_REGION" })
-                psi.Environment.Remove(v);
+            var psi = Scripts.Command(Path.Combine(copy, "bin", "ddb", "workspace"), [step], new Dictionary<string, string?>
+            {
+                ["DDB_LOCAL_PORT"] = port.ToString(), ["DDB_LOCAL_ENGINE"] = "java", ["DDB_LOCAL_DATA"] = Path.Combine(copy, "data"),
+                ["DDB_MESSAGE_TABLE"] = Table,
+                ["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName, // its own build cache
+            }, copy);
             return Repo.Exec(psi, timeout: TimeSpan.FromMinutes(10));
         }
         try
@@ -141,7 +153,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
             using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(new Amazon.Runtime.BasicAWSCredentials("x", "y"),
                 new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = $"http://127.0.0.1:{port}", AuthenticationRegion = "us-east-1" });
-            var group = SeedData.GroupUuid(SeedData.Me, SeedData.Other);
+            var group = Items.GroupUuid(Users.Me, Users.Other);
             var messages = await client.QueryAsync(new QueryRequest
             {
                 TableName = Table, KeyConditionExpression = "pk = :pk",
@@ -151,9 +163,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         }
         finally
         {
-            var down = new ProcessStartInfo(Path.Combine(copy, "bin", "ddb", "local"), ["down"]);
-            down.Environment["DDB_LOCAL_PORT"] = port.ToString();
-            Repo.Exec(down);
+            Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "local"), ["down"], new Dictionary<string, string?> { ["DDB_LOCAL_PORT"] = port.ToString() }));
             Directory.Delete(copy, recursive: true);
         }
     }

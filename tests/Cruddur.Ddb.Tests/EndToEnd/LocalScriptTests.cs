@@ -9,12 +9,8 @@ public sealed class LocalScriptTests
 
     static ProcessResult LocalIn(string? data, int port, params string[] args)
     {
-        var psi = new ProcessStartInfo(Repo.Path_("bin", "ddb", "local")) { WorkingDirectory = Repo.Root };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DDB_LOCAL_PORT"] = port.ToString();
-        psi.Environment["DDB_LOCAL_ENGINE"] = "java";
-        if (data is not null) psi.Environment["DDB_LOCAL_DATA"] = data;
-        return Repo.Exec(psi, timeout: TimeSpan.FromMinutes(10));
+        var env = new Dictionary<string, string?> { ["DDB_LOCAL_PORT"] = port.ToString(), ["DDB_LOCAL_ENGINE"] = "java", ["DDB_LOCAL_DATA"] = data };
+        return Repo.Exec(Scripts.Command(Repo.Path_("bin", "ddb", "local"), args, env), timeout: TimeSpan.FromMinutes(10));
     }
 
     [Fact]

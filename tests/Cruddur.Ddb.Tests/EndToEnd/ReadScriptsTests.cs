@@ -33,7 +33,7 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             Assert.Contains($"{keys.Count} items", r.Stderr);
         }
         Assert.Equal(keys.Count, human.StdoutLines.Length);
-        Assert.Contains(human.StdoutLines, l => l.StartsWith("GRP#" + SeedData.Me.Uuid) && l.Contains("user_handle=bayko"));
+        Assert.Contains(human.StdoutLines, l => l.StartsWith("GRP#" + Users.Me.Uuid) && l.Contains("user_handle=bayko"));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     {
         Ok("schema-load");
         Ok("seed");
-        var group = SeedData.GroupUuid(SeedData.Me, SeedData.Other);
+        var group = Items.GroupUuid(Users.Me, Users.Other);
 
         var doc = JsonDocument.Parse(Ok("patterns/get-conversation", "--group", group, "--json").Stdout).RootElement;
         var empty = JsonDocument.Parse(Ok("patterns/get-conversation", "--group", group, "--year", "1999", "--json").Stdout).RootElement;
@@ -118,12 +118,12 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var mine = Ok("patterns/list-conversations");
         var theirs = JsonDocument.Parse(Ok("patterns/list-conversations", "--handle", "bayko", "--json").Stdout).RootElement;
 
-        Assert.Matches(@"consumed capacity: [0-9.]+ read units \(1 message groups of user " + SeedData.Me.Uuid, mine.Stdout);
+        Assert.Matches(@"consumed capacity: [0-9.]+ read units \(1 message groups of user " + Users.Me.Uuid, mine.Stdout);
         Assert.Matches(@"\| bayko +\| Andrew Bayko +\| \d{4}-\d\d-\d\d \d\d:\d\d [AP]M \| Then prod\. Carefully\. +\|", mine.Stdout);
         var group = Assert.Single(theirs.GetProperty("message_groups").EnumerateArray());
         Assert.Equal("andrewbrown", group.GetProperty("user_handle").GetString());
-        Assert.Equal(SeedData.GroupUuid(SeedData.Me, SeedData.Other), group.GetProperty("message_group_uuid").GetString());
-        AssertFails(Run("patterns/list-conversations", "--handle", "bayko", "--user-uuid", SeedData.Me.Uuid), 2, "not both");
+        Assert.Equal(Items.GroupUuid(Users.Me, Users.Other), group.GetProperty("message_group_uuid").GetString());
+        AssertFails(Run("patterns/list-conversations", "--handle", "bayko", "--user-uuid", Users.Me.Uuid), 2, "not both");
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     /// <summary>What the app's backend and messaging Lambda read must be there, exactly once.</summary>
     async Task AssertConversation(User me, User other, int messages)
     {
-        var group = SeedData.GroupUuid(me, other);
+        var group = Items.GroupUuid(me, other);
 
         var inbox = Assert.Single(await Query("GRP#" + me.Uuid));          // list_message_groups(me)
         Assert.Equal(group, inbox["message_group_uuid"].S);
@@ -68,7 +68,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     async Task AssertOnlyTheSampleConversation()
     {
         Assert.Equal(Lines.Length + 2, await Ddb.Count(Table));
-        await AssertConversation(SeedData.Me, SeedData.Other, Lines.Length);
+        await AssertConversation(Users.Me, Users.Other, Lines.Length);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var big = Path.Combine(Path.GetTempPath(), $"conversation-{Table}.txt");
         const int n = 20000;
         File.WriteAllLines(big, Enumerable.Range(0, n).Select(i => $"Person {i % 2 + 1}: line {i}"));
-        var group = SeedData.GroupUuid(SeedData.Me, SeedData.Other);
+        var group = Items.GroupUuid(Users.Me, Users.Other);
         using (var killed = Start("seed", ["--conversation", big]))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -123,7 +123,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(n + 2, await Ddb.Count(Table));
         Assert.Equal(n, (await Query("MSG#" + group)).Count);
-        Assert.Single(await Query("GRP#" + SeedData.Me.Uuid));
+        Assert.Single(await Query("GRP#" + Users.Me.Uuid));
         File.Delete(big);
     }
 
@@ -140,7 +140,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"users: from Postgres 127.0.0.1:{Postgres.Shared.Port}/", r.Stderr);
         await AssertConversation(me, other, Lines.Length);
-        Assert.Empty(await Query("GRP#" + SeedData.Me.Uuid));
+        Assert.Empty(await Query("GRP#" + Users.Me.Uuid));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     public async Task A_handle_missing_from_postgres_is_one_clear_error_and_nothing_is_written()
     {
         Ok("schema-load");
-        var url = Postgres.Shared.Database(SeedData.Me);
+        var url = Postgres.Shared.Database(Users.Me);
 
         AssertFails(RunWith("seed", new Dictionary<string, string?> { ["CONNECTION_URL"] = url }), 1, "no user with handle 'bayko' in Postgres");
         Assert.Equal(0, await Ddb.Count(Table));
@@ -185,7 +185,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     {
         Ok("schema-load");
         var url = Postgres.Shared.Database() + "?sslmode=disable";
-        using (var conn = new Npgsql.NpgsqlConnection(SeedData.ConnectionString(url).ConnectionString))
+        using (var conn = new Npgsql.NpgsqlConnection(Users.ConnectionString(url).ConnectionString))
         {
             conn.Open();
             new Npgsql.NpgsqlCommand("DROP TABLE public.users", conn).ExecuteNonQuery();
@@ -263,11 +263,11 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("seeded 30 synthetic conversations of 40 messages (1260 items)", r.Stdout);
         var second = await Ddb.Keys(Table);
         Assert.Equal(Lines.Length + 2 + 30 * 42, second.Count);
-        Assert.Equal(first.Where(k => !k.StartsWith("MSG#" + SeedData.GroupUuid(SeedData.Me, SeedData.Other)) && !k.StartsWith("GRP#" + SeedData.Me.Uuid) && !k.StartsWith("GRP#" + SeedData.Other.Uuid)).Order(),
-            second.Where(k => !k.StartsWith("MSG#" + SeedData.GroupUuid(SeedData.Me, SeedData.Other)) && !k.StartsWith("GRP#" + SeedData.Me.Uuid) && !k.StartsWith("GRP#" + SeedData.Other.Uuid)).Order());
-        Assert.Equal(30, (await Query("GRP#" + SeedData.LoadTestOwner.Uuid)).Count);
+        Assert.Equal(first.Where(k => !k.StartsWith("MSG#" + Items.GroupUuid(Users.Me, Users.Other)) && !k.StartsWith("GRP#" + Users.Me.Uuid) && !k.StartsWith("GRP#" + Users.Other.Uuid)).Order(),
+            second.Where(k => !k.StartsWith("MSG#" + Items.GroupUuid(Users.Me, Users.Other)) && !k.StartsWith("GRP#" + Users.Me.Uuid) && !k.StartsWith("GRP#" + Users.Other.Uuid)).Order());
+        Assert.Equal(30, (await Query("GRP#" + Items.LoadTestOwner.Uuid)).Count);
 
-        var page = Ok("patterns/list-conversations", "--user-uuid", SeedData.LoadTestOwner.Uuid, "--limit", "5", "--json");
+        var page = Ok("patterns/list-conversations", "--user-uuid", Items.LoadTestOwner.Uuid, "--limit", "5", "--json");
         Assert.Equal(5, System.Text.Json.JsonDocument.Parse(page.Stdout).RootElement.GetProperty("message_groups").GetArrayLength());
     }
 

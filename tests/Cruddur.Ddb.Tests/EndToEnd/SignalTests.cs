@@ -53,11 +53,10 @@ public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Ok("schema-load");
         Ok("seed", "--groups", "10", "--messages", "2000"); // 20,000 items: about 6 pages of 1 MB
         using var proxy = new FaultProxy(Ddb.Endpoint);
-        var psi = new ProcessStartInfo("bash", ["-c", $"'{Repo.Path_("bin", "ddb", "scan")}' --json --segments 1 | head -1"]) { WorkingDirectory = Repo.Root };
-        foreach (var (k, v) in Env()) psi.Environment[k] = v;
-        psi.Environment["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint;
+        var env = Env();
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint;
 
-        var r = Repo.Exec(psi);
+        var r = Repo.Exec(Scripts.Command("bash", ["-c", $"'{Scripts.PathOf("scan")}' --json --segments 1 | head -1"], env));
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Single(r.StdoutLines);

@@ -8,7 +8,7 @@ public static class Scripts
     static readonly Lazy<bool> Built = new(() =>
     {
         // Compiles every script one after the other, so that tests may then run them in parallel.
-        var r = Repo.Exec(new ProcessStartInfo(Repo.Path_("bin", "ddb", "build")), timeout: TimeSpan.FromMinutes(10));
+        var r = Repo.Exec(Command(Repo.Path_("bin", "ddb", "build"), []), timeout: TimeSpan.FromMinutes(10));
         if (r.ExitCode != 0) throw new InvalidOperationException("./bin/ddb/build failed:\n" + r);
         return true;
     });
@@ -18,14 +18,34 @@ public static class Scripts
     [
         "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
         "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DDB_MESSAGE_TABLE",
-        "DDB_ALLOWED_REGIONS", "DDB_DEBUG", "CONNECTION_URL", "PROD_CONNECTION_URL", "NO_COLOR",
+        "DDB_ALLOWED_REGIONS", "DDB_DEBUG", "CONNECTION_URL", "PROD_CONNECTION_URL", "NO_COLOR", "DDB_MAX_RETRIES",
+        "DDB_LOCAL_PORT", "DDB_LOCAL_ENGINE", "DDB_LOCAL_DATA", "DDB_BUILD_CACHE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     ];
 
-    public static ProcessResult Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null,
-        string? stdin = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Every C# script of bin/ddb, found as bin/ddb/build finds them: an executable file in bin/ddb or
+    /// bin/ddb/patterns whose first line is the dotnet shebang. Names relative to bin/ddb.
+    /// </summary>
+    public static IReadOnlyList<string> All { get; } = Directory.GetFiles(Repo.Path_("bin", "ddb"))
+        .Concat(Directory.GetFiles(Repo.Path_("bin", "ddb", "patterns")))
+        .Where(f => (File.GetUnixFileMode(f) & UnixFileMode.UserExecute) != 0 && File.ReadLines(f).FirstOrDefault() is { } first
+            && first.StartsWith("#!/usr/bin/env -S dotnet --", StringComparison.Ordinal))
+        .Select(f => Path.GetRelativePath(Repo.Path_("bin", "ddb"), f))
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    public static string PathOf(string script) => Repo.Path_(["bin", "ddb", .. script.Split('/')]);
+
+    /// <summary>
+    /// The one way tests start a process of the repository's (a script, a bash helper, a shell line or a
+    /// terminal that runs them): the variables in <see cref="Scrubbed"/> removed, AWS configuration
+    /// files and instance metadata out of reach, then <paramref name="env"/> (null values remove).
+    /// </summary>
+    public static ProcessStartInfo Command(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? workingDirectory = null)
     {
-        _ = Built.Value;
-        var psi = new ProcessStartInfo(Repo.Path_(["bin", "ddb", .. script.Split('/')])) { WorkingDirectory = Repo.Root };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory ?? Repo.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var name in Scrubbed) psi.Environment.Remove(name);
         psi.Environment["AWS_CONFIG_FILE"] = "/nonexistent/aws-config";
@@ -35,7 +55,14 @@ public static class Scripts
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (k, v) in env ?? new Dictionary<string, string?>())
             if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-        return Repo.Exec(psi, stdin, timeout);
+        return psi;
+    }
+
+    public static ProcessResult Run(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null,
+        string? stdin = null, TimeSpan? timeout = null)
+    {
+        _ = Built.Value;
+        return Repo.Exec(Command(PathOf(script), args, env), stdin, timeout);
     }
 }
 
@@ -65,13 +92,10 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
     /// <summary>Starts a script without waiting (for tests that kill or signal it), its output redirected.</summary>
     protected Process Start(string script, string[] args, bool ownProcessGroup = false)
     {
-        var path = Repo.Path_(["bin", "ddb", .. script.Split('/')]);
-        var psi = ownProcessGroup ? new ProcessStartInfo("setsid", [path, .. args]) : new ProcessStartInfo(path, args);
+        var path = Scripts.PathOf(script);
+        var psi = ownProcessGroup ? Scripts.Command("setsid", [path, .. args], Env()) : Scripts.Command(path, args, Env());
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
-        psi.WorkingDirectory = Repo.Root;
-        foreach (var name in Scripts.Scrubbed) psi.Environment.Remove(name);
-        foreach (var (k, v) in Env()) psi.Environment[k] = v;
         _ = Scripts.Run(script, ["--help"]); // compiled before any clock starts
         return Process.Start(psi)!;
     }
@@ -82,15 +106,19 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
     /// </summary>
     protected ProcessResult OnTerminal(IReadOnlyDictionary<string, string?> env, string? typed, string script, params string[] args)
     {
+        var command = string.Join(' ', new[] { Scripts.PathOf(script) }.Concat(args).Select(a => $"'{a}'"));
+        return OnTerminal(command, env, typed);
+    }
+
+    /// <summary>Runs a shell command line on a pseudo-terminal (see the other overload).</summary>
+    protected ProcessResult OnTerminal(string commandLine, IReadOnlyDictionary<string, string?>? env = null, string? typed = null)
+    {
         var all = Env();
-        foreach (var (k, v) in env) all[k] = v;
-        var command = string.Join(' ', new[] { Repo.Path_(["bin", "ddb", .. script.Split('/')]) }.Concat(args).Select(a => $"'{a}'"));
-        var psi = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { WorkingDirectory = Repo.Root };
-        foreach (var name in Scripts.Scrubbed) psi.Environment.Remove(name);
-        psi.Environment["TERM"] = "xterm-256color";
-        psi.Environment["COLUMNS"] = "160";
-        foreach (var (k, v) in all) if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-        return Repo.Exec(psi, stdin: typed is null ? null : typed + "\n", timeout: TimeSpan.FromMinutes(2));
+        all["TERM"] = "xterm-256color";
+        all["COLUMNS"] = "160";
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) all[k] = v;
+        return Repo.Exec(Scripts.Command("script", ["-qec", commandLine, "/dev/null"], all), stdin: typed is null ? null : typed + "\n",
+            timeout: TimeSpan.FromMinutes(2));
     }
 
     /// <summary>Runs a script that must succeed, and returns what it printed.</summary>
