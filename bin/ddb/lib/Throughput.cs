@@ -189,7 +189,7 @@ public static class Throughput
     public static async IAsyncEnumerable<Item> Scan(IAmazonDynamoDB ddb, string table, int segments, long? limit,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        long count = 0;
+        long count = 0, read = 0; // items handed to the caller, items read
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pages = Channel.CreateBounded<List<Item>>(segments);
         var producers = Task.WhenAll(Enumerable.Range(0, segments).Select(async segment =>
@@ -197,11 +197,15 @@ public static class Throughput
             var request = new ScanRequest { TableName = table, Segment = segments > 1 ? segment : null, TotalSegments = segments > 1 ? segments : null };
             do
             {
-                request.Limit = limit is { } max ? (int)Math.Clamp(max - Interlocked.Read(ref count), 1, 10_000) : null;
+                request.Limit = limit is { } max ? (int)Math.Clamp(max - Interlocked.Read(ref read), 1, 10_000) : null;
                 var page = await Read(token => ddb.ScanAsync(request, token), stop.Token);
-                if (page.Items is { Count: > 0 } items) await pages.Writer.WriteAsync(items, stop.Token);
+                if (page.Items is { Count: > 0 } items)
+                {
+                    Interlocked.Add(ref read, items.Count);
+                    await pages.Writer.WriteAsync(items, stop.Token);
+                }
                 request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            } while (request.ExclusiveStartKey is not null);
+            } while (request.ExclusiveStartKey is not null && !(Interlocked.Read(ref read) >= limit));
         })).ContinueWith(t => pages.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {
