@@ -253,10 +253,11 @@ public static class Cli
         return false;
     }
 
-    static bool Unreachable(Exception e)
+    /// <summary>Nothing answered: refused, reset, timed out (a network failure, not an error DynamoDB returned).</summary>
+    public static bool Unreachable(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
-            if (x is HttpRequestException or SocketException or TimeoutException
+            if (x is HttpRequestException or HttpIOException or SocketException or TimeoutException
                 || x is TaskCanceledException && x.InnerException is TimeoutException)
                 return true;
         return false;

@@ -124,10 +124,11 @@ public sealed record DdbContext(
             // prod means AWS: ignore AWS_ENDPOINT_URL (the app's local endpoint) and profile endpoint_url.
             config.IgnoreConfiguredEndpointUrls = true;
         }
-        return new AmazonDynamoDBClient(Credentials(), config);
+        return new AmazonDynamoDBClient(CreateCredentials(), config);
     }
 
-    AWSCredentials Credentials()
+    /// <summary>The credentials requests are signed with: prod's resolved ones, or DynamoDB Local's placeholder.</summary>
+    public AWSCredentials CreateCredentials()
     {
         if (!Prod)
         {

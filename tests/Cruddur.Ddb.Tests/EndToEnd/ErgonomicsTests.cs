@@ -138,6 +138,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
                 ["DDB_LOCAL_PORT"] = port.ToString(), ["DDB_LOCAL_ENGINE"] = "java", ["DDB_LOCAL_DATA"] = Path.Combine(copy, "data"),
                 ["DDB_MESSAGE_TABLE"] = Table,
                 ["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName, // its own build cache
+                ["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName, // the stream's checkpoint
             }, copy);
             return Repo.Exec(psi, timeout: TimeSpan.FromMinutes(10));
         }
@@ -160,6 +161,14 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
                 ExpressionAttributeValues = new() { [":pk"] = new() { S = "MSG#" + group } },
             });
             Assert.True(messages.Count > 100);
+            // and the stream is followed in the background, its output in a log
+            var log = Path.Combine(copy, ".dynamodb-local", "stream.log");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!(File.Exists(log) && File.ReadAllText(log).Contains($"following the stream of {Table}")) && DateTime.UtcNow < deadline)
+                await Task.Delay(200);
+            Assert.Contains($"following the stream of {Table}", File.ReadAllText(log));
+            var down = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "local"), ["down"], new Dictionary<string, string?> { ["DDB_LOCAL_PORT"] = port.ToString() }));
+            Assert.Contains("stopped ./bin/ddb/stream", down.Stderr);
         }
         finally
         {

@@ -26,6 +26,7 @@ public sealed class FaultProxy : LoopbackServer
     public enum Fault { None, Throttle, Partial }
 
     public int Throttled => _throttled;
+
     public int Partial => _partial;
 
     /// <summary>Every request: the operation (X-Amz-Target without the service prefix), its body, the access key id that signed it.</summary>

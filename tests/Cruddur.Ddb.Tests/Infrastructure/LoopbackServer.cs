@@ -31,6 +31,15 @@ public abstract class LoopbackServer : IDisposable
 
     protected abstract Task Handle(HttpListenerContext ctx);
 
+    /// <summary>Stops listening (connections are refused, as when the endpoint goes away) until <see cref="Resume"/>.</summary>
+    public void Pause() => _listener.Stop();
+
+    public void Resume()
+    {
+        _listener.Start();
+        _ = Task.Run(Loop);
+    }
+
     protected static async Task Reply(HttpListenerContext ctx, int status, string type, string body, params (string Name, string Value)[] headers)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
