@@ -24,13 +24,41 @@ public static class Cli
     public static string ScriptDir => AppContext.GetData("EntryPointFileDirectoryPath") as string ?? AppContext.BaseDirectory;
     public static string Name => Path.GetFileName(ScriptPath);
 
+    /// <summary>Refuses the word prod (exit 2) before anything else: set by <see cref="Command"/>.</summary>
+    static bool _localOnly;
+
+    /// <summary>What the environment variables a script reads do, for its --help.</summary>
+    static readonly Dictionary<string, string> Variables = new()
+    {
+        ["AWS_ENDPOINT_URL_DYNAMODB"] = "the local endpoint (default http://localhost:8000); honoured in prod with a warning",
+        ["AWS_ENDPOINT_URL"] = "the local endpoint when AWS_ENDPOINT_URL_DYNAMODB is unset; ignored in prod",
+        ["DDB_MESSAGE_TABLE"] = "the messages table (default cruddur-messages)",
+        ["AWS_PROFILE"] = "prod: the profile whose credentials and region are used (else AWS_DEFAULT_PROFILE, default)",
+        ["AWS_REGION"] = "prod: the region (else AWS_DEFAULT_REGION, else the profile's)",
+        ["DDB_ALLOWED_REGIONS"] = "prod: a comma list of regions; any other is refused",
+        ["CONNECTION_URL"] = "the app's Postgres, where users are looked up (PROD_CONNECTION_URL with prod)",
+        ["DDB_MAX_RETRIES"] = "retries of one batch or page under throttling (default 15)",
+        ["XDG_CACHE_HOME"] = "where checkpoints are kept, under cruddur-ddb/ (default ~/.cache)",
+        ["NO_COLOR"] = "no colours",
+        ["DDB_DEBUG"] = "1: the details of a failure",
+    };
+
+    static string[] _variables = [];
+    static bool _saysTable = true;
+
     /// <summary>
     /// The script's command, described by the header comment of its own file (the comment lines
     /// after the shebang), so that the file and its --help say the same. The word prod is taken
-    /// out of the arguments before parsing (see DdbContext.SplitProd); the header's usage line shows it.
+    /// out of the arguments before parsing (see DdbContext.SplitProd); --help shows it unless
+    /// <paramref name="localOnly"/>, with the environment variables that matter
+    /// (<paramref name="variables"/>: those beyond the ones every script reads).
     /// </summary>
-    public static RootCommand Command()
+    /// <param name="table">false for scripts that act on the endpoint rather than a table (list-tables).</param>
+    public static RootCommand Command(bool localOnly = false, bool table = true, params string[] variables)
     {
+        (_localOnly, _saysTable) = (localOnly, table);
+        _variables = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", .. table ? ["DDB_MESSAGE_TABLE"] : Array.Empty<string>(),
+            .. localOnly ? Array.Empty<string>() : ["AWS_PROFILE", "AWS_REGION", "DDB_ALLOWED_REGIONS"], .. variables, "NO_COLOR", "DDB_DEBUG"];
         var root = new RootCommand(Header());
         root.Options.Remove(root.Options.OfType<VersionOption>().Single()); // the scripts are versioned with the repo
         root.Options.OfType<HelpOption>().Single().Action = new HeaderHelp(root);
@@ -44,12 +72,15 @@ public static class Cli
         public override int Invoke(ParseResult parseResult)
         {
             var arguments = command.Arguments.Where(a => !a.Hidden).Select(a => (a.Name, a.Description ?? "")).ToList();
+            if (!_localOnly)
+                arguments.Add((DdbContext.ProdWord, "act on AWS (your AWS credentials and region) instead of DynamoDB Local; anywhere among the arguments"));
             var options = command.Options.Where(o => !o.Hidden).OrderBy(o => o is HelpOption).Select(o => (
                 string.Join(", ", o.Aliases.Where(a => !a.StartsWith('/')).Append(o.Name).OrderBy(a => a.Length)),
                 (o.Description ?? "") + (o.HasDefaultValue && o.ValueType != typeof(bool) ? $" (default: {o.GetDefaultValue()})" : ""))).ToList();
-            var width = arguments.Concat(options).Max(r => r.Item1.Length) + 2;
+            var environment = _variables.Distinct().Select(v => (v, Variables[v])).ToList();
+            var width = arguments.Concat(options).Concat(environment).Max(r => r.Item1.Length) + 2;
             var text = new System.Text.StringBuilder(command.Description).Append('\n');
-            foreach (var (title, rows) in new[] { ("Arguments", arguments), ("Options", options) }.Where(s => s.Item2.Count > 0))
+            foreach (var (title, rows) in new[] { ("Arguments", arguments), ("Options", options), ("Environment", environment) }.Where(s => s.Item2.Count > 0))
             {
                 text.Append('\n').Append(title).Append(":\n");
                 foreach (var (name, description) in rows) text.Append("  ").Append(name.PadRight(width)).Append(description).Append('\n');
@@ -93,10 +124,8 @@ public static class Cli
 
     /// <summary>Runs a script: parse, resolve the context, say it on stderr, act, and exit through one place.</summary>
     /// <param name="tableArgument">a TABLE argument that, when given, replaces the messages table.</param>
-    /// <param name="saysTable">false for scripts that act on the endpoint rather than a table.</param>
-    /// <param name="localOnly">refuse the word prod (exit 2) before anything else.</param>
     public static int Run(string[] args, RootCommand command, Func<Invocation, Task<int>> action,
-        bool saysTable = true, Argument<string?>? tableArgument = null, bool localOnly = false)
+        Argument<string?>? tableArgument = null)
     {
         using var cts = new CancellationTokenSource();
         var stopCode = 130; // Ctrl-C; 143 for SIGTERM or a launcher that went away
@@ -114,7 +143,8 @@ public static class Cli
         DdbContext? context = null;
         try
         {
-            var (prod, rest) = DdbContext.SplitProd(args);
+            var (prod, rest) = DdbContext.SplitProd(args, name =>
+                command.Options.Any(o => (o.Name == name || o.Aliases.Contains(name)) && o.ValueType != typeof(bool)));
             var parsed = command.Parse(rest);
             if (command.Options.OfType<HelpOption>().SingleOrDefault() is { Action: SynchronousCommandLineAction help } option
                 && parsed.GetResult(option) is not null)
@@ -123,12 +153,12 @@ public static class Cli
                 throw new UserError($"{parsed.Errors[0].Message} (see {Name} --help)", 2);
             if (parsed.Action is not null) // --help, --version
                 return parsed.Invoke();
-            if (prod && localOnly)
+            if (prod && _localOnly)
                 throw new UserError($"{Name} is for DynamoDB Local only and refuses prod", 2);
             context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable).WithCredentials(Environment.GetEnvironmentVariable);
             if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
                 context = context with { Table = table };
-            Console.Error.WriteLine(context.Describe(saysTable ? null : "DynamoDB"));
+            Console.Error.WriteLine(context.Describe(_saysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
             return action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();

@@ -18,12 +18,21 @@ public sealed record DdbContext(
     public const string LocalEndpoint = "http://localhost:8000";
     public const string ProdWord = "prod";
 
-    /// <summary>Takes the word <c>prod</c> out of the arguments; what is left goes to the option parser.</summary>
-    public static (bool Prod, string[] Others) SplitProd(IEnumerable<string> args)
+    /// <summary>
+    /// Takes the word <c>prod</c> out of the arguments; what is left goes to the option parser. A
+    /// <c>prod</c> right after an option that takes a value (<paramref name="takesValue"/>) is that
+    /// option's value (<c>seed --my-handle prod</c>), not the word.
+    /// </summary>
+    public static (bool Prod, string[] Others) SplitProd(IEnumerable<string> args, Func<string, bool>? takesValue = null)
     {
-        var list = args.ToList();
-        var prod = list.RemoveAll(a => a == ProdWord) > 0;
-        return (prod, list.ToArray());
+        var (prod, others, previous) = (false, new List<string>(), (string?)null);
+        foreach (var a in args)
+        {
+            if (a == ProdWord && !(previous is not null && takesValue?.Invoke(previous) == true)) prod = true;
+            else others.Add(a);
+            previous = a;
+        }
+        return (prod, others.ToArray());
     }
 
     public static DdbContext Resolve(bool prod, Func<string, string?> env)

@@ -26,18 +26,22 @@ public static class Conversation
     /// <summary>conversation.txt next to the scripts.</summary>
     public static string DefaultPath => Path.Combine(Cli.ScriptDir, "conversation.txt");
 
-    /// <summary>Reads the file; a line of any other form is an error naming it.</summary>
+    /// <summary>The name standard input goes by, as a conversation file.</summary>
+    public const string StandardInput = "-";
+
+    /// <summary>Reads the file (standard input for "-"); a line of any other form is an error naming it.</summary>
     public static List<Message> Read(string path)
     {
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = path == StandardInput ? Console.In.ReadToEnd().Split('\n') : File.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserError($"cannot read the conversation file {path}: {e.Message}");
         }
+        var name = path == StandardInput ? "standard input" : path;
         var messages = new List<Message>();
         for (var i = 0; i < lines.Length; i++)
         {
@@ -47,11 +51,11 @@ public static class Conversation
                 : line.StartsWith("Person 2:", StringComparison.Ordinal) ? 2 : 0;
             var text = speaker == 0 ? "" : line["Person 1:".Length..].Trim();
             if (speaker == 0 || text.Length == 0)
-                throw new UserError($"{path}:{i + 1}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(line, 40)}'");
+                throw new UserError($"{name}:{i + 1}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(line, 40)}'");
             messages.Add(new Message(speaker, text, i + 1));
         }
         if (messages.Count == 0)
-            throw new UserError($"{path}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)");
+            throw new UserError($"{name}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)");
         return messages;
     }
 }

@@ -94,6 +94,69 @@ public static class Output
         _ => $"KMS, {sse.Status?.Value ?? "status unknown"}" + (sse.KMSMasterKeyArn is { } arn ? $" (key {arn})" : ""),
     };
 
+    /// <summary>
+    /// A table's description as one JSON object of data: numbers as numbers, lists as arrays, sizes in
+    /// bytes, times in ISO 8601, absent things as null (the shape is in the README).
+    /// </summary>
+    public static void TableJson(Utf8JsonWriter w, TableDescription t)
+    {
+        static void Keys(Utf8JsonWriter w, IEnumerable<KeySchemaElement>? keys)
+        {
+            w.WriteStartArray("key");
+            foreach (var k in keys ?? []) { w.WriteStartObject(); w.WriteString("name", k.AttributeName); w.WriteString("type", k.KeyType?.Value); w.WriteEndObject(); }
+            w.WriteEndArray();
+        }
+        static void Capacity(Utf8JsonWriter w, ProvisionedThroughputDescription? p)
+        {
+            if (p?.ReadCapacityUnits is > 0 || p?.WriteCapacityUnits is > 0)
+            {
+                w.WriteNumber("read_capacity_units", p.ReadCapacityUnits ?? 0);
+                w.WriteNumber("write_capacity_units", p.WriteCapacityUnits ?? 0);
+            }
+            else { w.WriteNull("read_capacity_units"); w.WriteNull("write_capacity_units"); }
+        }
+        var local = t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true;
+        w.WriteStartObject();
+        w.WriteString("name", t.TableName);
+        w.WriteString("status", t.TableStatus?.Value);
+        Keys(w, t.KeySchema);
+        w.WriteStartObject("attributes");
+        foreach (var a in t.AttributeDefinitions ?? []) w.WriteString(a.AttributeName, a.AttributeType?.Value);
+        w.WriteEndObject();
+        w.WriteString("billing_mode", t.BillingModeSummary?.BillingMode?.Value ?? "PROVISIONED");
+        Capacity(w, t.ProvisionedThroughput);
+        w.WriteStartArray("indexes");
+        foreach (var g in t.GlobalSecondaryIndexes ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("name", g.IndexName);
+            Keys(w, g.KeySchema);
+            w.WriteString("projection", g.Projection?.ProjectionType?.Value);
+            Capacity(w, g.ProvisionedThroughput);
+            w.WriteString("status", g.IndexStatus?.Value);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (t.StreamSpecification is { StreamEnabled: true } s)
+        {
+            w.WriteStartObject("stream");
+            w.WriteString("view_type", s.StreamViewType?.Value);
+            w.WriteString("arn", t.LatestStreamArn);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("stream");
+        w.WriteNumber("item_count", t.ItemCount ?? 0);
+        w.WriteNumber("size_bytes", t.TableSizeBytes ?? 0);
+        w.WriteBoolean("deletion_protection", t.DeletionProtectionEnabled == true);
+        w.WriteStartObject("encryption");
+        w.WriteString("type", t.SSEDescription is { Status: var st } && st == SSEStatus.ENABLED ? "KMS" : local ? null : "AWS_OWNED"); // DynamoDB Local does not encrypt
+        w.WriteString("kms_key_arn", t.SSEDescription?.KMSMasterKeyArn);
+        w.WriteEndObject();
+        if (t.CreationDateTime is { } created) w.WriteString("created", created.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")); else w.WriteNull("created");
+        w.WriteString("arn", t.TableArn);
+        w.WriteEndObject();
+    }
+
     static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
 
     // ---- JSON -------------------------------------------------------------------------------
@@ -172,10 +235,11 @@ public static class Output
         stdout.Write("\n"u8);
     }
 
-    /// <summary>A value shortened to <paramref name="max"/> characters for one-line output.</summary>
+    /// <summary>A value shortened to <paramref name="max"/> characters for one-line output, control characters shown as '?'.</summary>
     public static string Clip(string? s, int max)
     {
-        s = (s ?? "").ReplaceLineEndings(" ");
+        // one line, and never a control character that a terminal would act on (a binary file's bytes)
+        s = string.Concat((s ?? "").ReplaceLineEndings(" ").Select(c => char.IsControl(c) ? '?' : c));
         return s.Length <= max ? s : s[..(max - 1)] + "…";
     }
 

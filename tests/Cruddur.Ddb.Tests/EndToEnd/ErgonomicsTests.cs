@@ -13,7 +13,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     public void Every_script_of_the_product_is_found()
     {
         Assert.Equal(["describe-table", "drop", "list-tables", "patterns/get-conversation", "patterns/list-conversations",
-            "scan", "schema-load", "seed", "setup"], Scripts.All);
+            "scan", "schema-load", "seed", "setup", "stream"], Scripts.All);
     }
 
     [Theory]
@@ -36,6 +36,43 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             .Where(o => o.StartsWith("--") && o != "--help").ToList();
         Assert.NotEmpty(options.Concat(r.Stdout.Contains("Arguments:") ? ["TABLE"] : []));
         Assert.All(options, o => Assert.Contains(o, usage));
+        // prod is said for what it is (except by setup, which refuses it), and the variables that matter
+        Assert.Equal(script != "setup", r.Stdout.Contains("\n  prod ") && r.Stdout.Contains("act on AWS"));
+        Assert.Contains("Environment:\n  AWS_ENDPOINT_URL_DYNAMODB ", r.Stdout);
+    }
+
+    [Fact]
+    public void Scripts_run_from_a_path_entry_in_any_folder()
+    {
+        var r = Repo.Exec(Scripts.Command("bash", ["-c", "cd / && list-tables --json"],
+            new Dictionary<string, string?> { ["PATH"] = $"{Repo.Path_("bin", "ddb")}:{Environment.GetEnvironmentVariable("PATH")}",
+                ["AWS_ENDPOINT_URL_DYNAMODB"] = Ddb.Endpoint }));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(JsonValueKind.Array, Strict(r.Stdout).ValueKind);
+    }
+
+    [Fact]
+    public void A_conversation_on_standard_input_is_seeded_and_a_binary_file_is_refused_without_its_bytes()
+    {
+        Ok("schema-load");
+        var binary = Path.Combine(Path.GetTempPath(), $"binary-{Table}");
+        File.WriteAllBytes(binary, [0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0x0a]);
+
+        var piped = Scripts.Run("seed", ["--conversation", "-"], Env(), stdin: "Person 1: from a pipe\nPerson 2: indeed\n");
+        var refused = Run("seed", "--conversation", binary);
+
+        Assert.True(piped.ExitCode == 0, piped.ToString());
+        Assert.Contains("2 messages", piped.Stdout);
+        AssertFails(refused, 1, $"{binary}:1: expected 'Person 1: <message>' or 'Person 2: <message>', found '?ELF???[2J?'");
+        Assert.DoesNotContain("\u001b", refused.Stderr);
+        File.Delete(binary);
+    }
+
+    [Fact]
+    public void Prod_as_the_value_of_an_option_is_that_value_not_the_word()
+    {
+        AssertFails(Run("seed", "--my-handle", "prod"), 2, "no CONNECTION_URL to look up 'prod'");
     }
 
     [Theory]

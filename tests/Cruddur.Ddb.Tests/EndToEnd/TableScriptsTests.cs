@@ -126,7 +126,37 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("NEW_IMAGE", r.Stdout);
         Assert.Equal(Table, json.GetProperty("name").GetString());
         Assert.Equal("ACTIVE", json.GetProperty("status").GetString());
-        Assert.StartsWith("0", json.GetProperty("items").GetString());
+        Assert.Equal(0, json.GetProperty("item_count").GetInt64());
+        Assert.Equal(5, json.GetProperty("read_capacity_units").GetInt64());
+        Assert.Equal("NEW_IMAGE", json.GetProperty("stream").GetProperty("view_type").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("encryption").GetProperty("type").ValueKind); // DynamoDB Local does not encrypt
+    }
+
+    [Fact]
+    public async Task Describe_table_json_of_a_table_with_two_indexes_is_one_strict_document_with_an_array()
+    {
+        await Ddb.Client.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = Table, BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = "S" }, new() { AttributeName = "a", AttributeType = "S" },
+                new() { AttributeName = "b", AttributeType = "N" }],
+            KeySchema = [new() { AttributeName = "pk", KeyType = "HASH" }],
+            GlobalSecondaryIndexes =
+            [
+                new() { IndexName = "by-a", KeySchema = [new() { AttributeName = "a", KeyType = "HASH" }], Projection = new() { ProjectionType = "ALL" } },
+                new() { IndexName = "by-b", KeySchema = [new() { AttributeName = "b", KeyType = "HASH" }], Projection = new() { ProjectionType = "KEYS_ONLY" } },
+            ],
+        });
+        await Ddb.Client.PutItemAsync(Table, new() { ["pk"] = new() { S = "x" }, ["a"] = new() { S = "y" } });
+
+        var json = JsonDocument.Parse(Ok("describe-table", "--json").Stdout, new JsonDocumentOptions { AllowDuplicateProperties = false }).RootElement;
+
+        Assert.Equal(["by-a", "by-b"], json.GetProperty("indexes").EnumerateArray().Select(i => i.GetProperty("name").GetString()).Order());
+        Assert.Equal("PAY_PER_REQUEST", json.GetProperty("billing_mode").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("read_capacity_units").ValueKind);
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("size_bytes").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("stream").ValueKind);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", json.GetProperty("created").GetString());
     }
 
     [Fact]

@@ -56,6 +56,9 @@ public sealed class ContextTests
         (prod, rest) = DdbContext.SplitProd(["production", "--prod"]);
         Assert.False(prod);
         Assert.Equal(["production", "--prod"], rest);
+        (prod, rest) = DdbContext.SplitProd(["--my-handle", "prod", "prod"], name => name == "--my-handle");
+        Assert.True(prod);
+        Assert.Equal(["--my-handle", "prod"], rest);
     }
 
     [Fact]
