@@ -362,7 +362,7 @@ public static class Streams
                             (arn, checkpoint, reader) = (latest, loaded, new ShardReader(api, latest, loaded, fromLatest: !checkpoints && !once && arn is null));
                         }
                     }
-                    var count = await reader.Pass(handle, ct);
+                    var count = await reader!.Pass(handle, ct); // set above: reader is null only before the first check
                     if (checkpoints) checkpoint!.Save(path);
                     if (failing) events.Back();
                     (failing, backoff) = (false, 0.25);

@@ -174,14 +174,14 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
-    public void A_table_without_a_stream_says_how_to_turn_it_on()
+    public async Task A_table_without_a_stream_says_how_to_turn_it_on()
     {
-        Ddb.Client.CreateTableAsync(new CreateTableRequest
+        await Ddb.Client.CreateTableAsync(new CreateTableRequest
         {
             TableName = Table, BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
             AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = "S" }],
             KeySchema = [new() { AttributeName = "pk", KeyType = "HASH" }],
-        }).GetAwaiter().GetResult();
+        });
 
         AssertFails(Run("stream", "--once"), 1, $"table {Table} has no stream turned on: ./bin/ddb/schema-load shows the command that turns it on");
     }
