@@ -20,6 +20,11 @@ public static class Cli
 {
     public static bool Debug => Environment.GetEnvironmentVariable("DDB_DEBUG") is "1" or "true";
 
+    /// <summary>Milliseconds since this process started (the launcher's own time comes before it).</summary>
+    static double Elapsed => (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
+
+    static readonly double Started = Elapsed;
+
     public static string ScriptPath => AppContext.GetData("EntryPointFilePath") as string ?? Environment.ProcessPath ?? "ddb";
     public static string ScriptDir => AppContext.GetData("EntryPointFileDirectoryPath") as string ?? AppContext.BaseDirectory;
     public static string Name => Path.GetFileName(ScriptPath);
@@ -161,7 +166,11 @@ public static class Cli
             Console.Error.WriteLine(context.Describe(_saysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
-            return action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
+            var resolved = Elapsed;
+            var code = action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
+            if (Debug)
+                Console.Error.WriteLine($"timing: program started {Started:0} ms after the process, arguments and context ready at {resolved:0} ms, done at {Elapsed:0} ms");
+            return code;
         }
         catch (Exception e) when (BrokenPipe(e))
         {
