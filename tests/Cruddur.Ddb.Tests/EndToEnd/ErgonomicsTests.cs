@@ -158,15 +158,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     [Fact]
     public async Task The_workspace_start_up_script_on_a_fresh_copy_without_docker_ends_with_the_seeded_table()
     {
-        // A fresh clone of the working tree: tracked and new files, nothing ignored (no jar, no build output).
-        var copy = Directory.CreateTempSubdirectory("cruddur-workspace-").FullName;
-        var files = Repo.Exec(new ProcessStartInfo("git", ["ls-files", "-co", "--exclude-standard"]) { WorkingDirectory = Repo.Root });
-        foreach (var f in files.StdoutLines.Where(f => File.Exists(Repo.Path_(f))))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, f))!);
-            File.Copy(Repo.Path_(f), Path.Combine(copy, f));
-            File.SetUnixFileMode(Path.Combine(copy, f), File.GetUnixFileMode(Repo.Path_(f)));
-        }
+        var copy = Repo.FreshCopy("cruddur-workspace-");
         var port = Repo.FreePort();
         ProcessResult Workspace(string step)
         {

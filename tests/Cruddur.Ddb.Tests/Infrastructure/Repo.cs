@@ -22,6 +22,20 @@ public static class Repo
 
     public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
 
+    /// <summary>A fresh clone of the working tree in a new temporary folder: tracked and new files, nothing ignored (no jar, no build output).</summary>
+    public static string FreshCopy(string prefix)
+    {
+        var copy = Directory.CreateTempSubdirectory(prefix).FullName;
+        var files = Exec(new ProcessStartInfo("git", ["ls-files", "-co", "--exclude-standard"]) { WorkingDirectory = Root });
+        foreach (var f in files.StdoutLines.Where(f => File.Exists(Path_(f))))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, f))!);
+            File.Copy(Path_(f), Path.Combine(copy, f));
+            File.SetUnixFileMode(Path.Combine(copy, f), File.GetUnixFileMode(Path_(f)));
+        }
+        return copy;
+    }
+
     public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
