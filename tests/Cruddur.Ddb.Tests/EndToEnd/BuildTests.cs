@@ -3,6 +3,18 @@ namespace Cruddur.Ddb.Tests;
 /// <summary>bin/ddb/build on a fresh copy: precompiled when the Crossgen2 pack is there, plain IL (said once) when it cannot be had.</summary>
 public sealed class BuildTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 {
+    /// <summary>Builds <paramref name="scripts"/> in the copy with a build cache and an XDG cache of its own, then runs list-tables.</summary>
+    (ProcessResult Build, ProcessResult Run) BuildAndRun(string copy, Dictionary<string, string?> env, params string[] scripts)
+    {
+        env["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName;
+        env["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName;
+        var build = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "build"), scripts, env, copy), timeout: TimeSpan.FromMinutes(5));
+        var run = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "list-tables"), ["--json"], env, copy));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return (build, run);
+    }
+
     [Fact]
     public void Without_the_crossgen2_pack_and_no_way_to_fetch_it_the_scripts_build_as_il_and_work()
     {
@@ -16,17 +28,11 @@ public sealed class BuildTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var env = Env();
         env["NUGET_PACKAGES"] = packages;
         env["RestoreSources"] = Path.Combine(copy, "no-such-source");
-        env["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName; // a build cache of its own
-        env["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName;
         try
         {
-            var build = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "build"), ["list-tables", "schema-load"], env, copy),
-                timeout: TimeSpan.FromMinutes(5));
-            var run = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "list-tables"), ["--json"], env, copy));
+            var (build, _) = BuildAndRun(copy, env, "list-tables", "schema-load");
 
-            Assert.True(build.ExitCode == 0, build.ToString());
             Assert.Single(build.StderrLines, l => l.Contains("could not be restored: the scripts run as plain IL"));
-            Assert.True(run.ExitCode == 0, run.ToString());
             Assert.False(Directory.Exists(Path.Combine(copy, "cache", "cruddur-ddb", "r2r")), "nothing was precompiled");
         }
         finally
@@ -39,17 +45,10 @@ public sealed class BuildTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     public void With_the_pack_package_images_are_compiled_once_into_the_shared_cache()
     {
         var copy = Repo.FreshCopy("cruddur-build-");
-        var env = Env();
-        env["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName;
-        env["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName;
         try
         {
-            var build = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "build"), ["list-tables", "describe-table"], env, copy),
-                timeout: TimeSpan.FromMinutes(5));
-            var run = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "list-tables"), ["--json"], env, copy));
+            BuildAndRun(copy, Env(), "list-tables", "describe-table");
 
-            Assert.True(build.ExitCode == 0, build.ToString());
-            Assert.True(run.ExitCode == 0, run.ToString());
             var images = Directory.GetFiles(Path.Combine(copy, "cache", "cruddur-ddb", "r2r"), "*.dll", SearchOption.AllDirectories);
             Assert.Contains(images, i => Path.GetFileName(i) == "AWSSDK.DynamoDBv2.dll");
             Assert.Equal(images.Length, images.Select(Path.GetFileName).Distinct().Count()); // one image of each, shared
