@@ -253,6 +253,9 @@ public sealed class ShardReader(StreamsApi api, string streamArn, Checkpoint che
             _described = DateTime.UtcNow;
         }
         var known = _shards.Select(s => s.Id).ToHashSet();
+        // shards the stream no longer has (trimmed after 24 hours) leave the checkpoint, so that it stays small
+        checkpoint.Finished.RemoveWhere(id => !known.Contains(id));
+        foreach (var gone in checkpoint.Last.Keys.Where(id => !known.Contains(id)).ToList()) checkpoint.Last.Remove(gone);
         var count = 0;
         foreach (var shard in _shards.Where(s => !checkpoint.Finished.Contains(s.Id)))
         {
