@@ -23,7 +23,7 @@ public static class Cli
     /// <summary>Milliseconds since this process started (the launcher's own time comes before it).</summary>
     static double Elapsed => (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
-    static readonly double Started = Elapsed;
+    static readonly double Started = Debug ? Elapsed : 0; // only with DDB_DEBUG: reading the start time costs a little
 
     public static string ScriptPath => AppContext.GetData("EntryPointFilePath") as string ?? Environment.ProcessPath ?? "ddb";
     public static string ScriptDir => AppContext.GetData("EntryPointFileDirectoryPath") as string ?? AppContext.BaseDirectory;
@@ -166,7 +166,7 @@ public static class Cli
             Console.Error.WriteLine(context.Describe(_saysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
-            var resolved = Elapsed;
+            var resolved = Debug ? Elapsed : 0;
             var code = action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
             if (Debug)
                 Console.Error.WriteLine($"timing: program started {Started:0} ms after the process, arguments and context ready at {resolved:0} ms, done at {Elapsed:0} ms");
