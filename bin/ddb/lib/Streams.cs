@@ -354,6 +354,12 @@ public static class Streams
             while (true)
                 try
                 {
+                    if (failing)
+                    {
+                        await LatestArn(ddb, ctx.Table, ct); // the endpoint answers again: say so before anything else
+                        events.Back();
+                        (failing, backoff) = (false, 0.25);
+                    }
                     if (reader is null || DateTime.UtcNow - checkedAt > TimeSpan.FromSeconds(5))
                     {
                         var latest = await LatestArn(ddb, ctx.Table, ct);
@@ -367,8 +373,6 @@ public static class Streams
                     }
                     var count = await reader!.Pass(handle, ct); // set above: reader is null only before the first check
                     if (checkpoints) checkpoint!.Save(path);
-                    if (failing) events.Back();
-                    (failing, backoff) = (false, 0.25);
                     if (once) return;
                     if (count == 0) await Task.Delay(250, ct);
                 }

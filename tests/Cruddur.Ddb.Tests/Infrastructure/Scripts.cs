@@ -116,6 +116,10 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
         var all = Env();
         all["TERM"] = "xterm-256color";
         all["COLUMNS"] = "160";
+        // The runner builds a script with NuGet's interactive mode when its output is a terminal, and
+        // that is part of its up-to-date check: a terminal run after piped runs would build the script
+        // again, racing with the other tests' runs of it. CI=true keeps the one build for both.
+        all["CI"] = "true";
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) all[k] = v;
         return Repo.Exec(Scripts.Command("script", ["-qec", commandLine, "/dev/null"], all), stdin: typed is null ? null : typed + "\n",
             timeout: TimeSpan.FromMinutes(2));
