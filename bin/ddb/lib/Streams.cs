@@ -64,22 +64,21 @@ public sealed class StreamsApi(DdbContext ctx) : IDisposable
     readonly Uri _endpoint = new(ctx.Endpoint ?? $"https://streams.dynamodb.{ctx.Region}.amazonaws.com");
     readonly AWSCredentials _credentials = ctx.CreateCredentials();
 
-    public async Task<(List<Shard> Shards, string Status)> Describe(string streamArn, CancellationToken ct)
+    public async Task<List<Shard>> Describe(string streamArn, CancellationToken ct)
     {
         var shards = new List<Shard>();
-        string? start = null, status;
+        string? start = null;
         do
         {
             var r = await Call("DescribeStream", new JsonObject { ["StreamArn"] = streamArn, ["ExclusiveStartShardId"] = start }, ct);
             var d = r.GetProperty("StreamDescription");
-            status = d.TryGetProperty("StreamStatus", out var s) ? s.GetString() : null;
             foreach (var shard in d.TryGetProperty("Shards", out var list) ? list.EnumerateArray() : default)
                 shards.Add(new Shard(shard.GetProperty("ShardId").GetString()!,
                     shard.TryGetProperty("ParentShardId", out var p) ? p.GetString() : null,
                     shard.GetProperty("SequenceNumberRange").TryGetProperty("EndingSequenceNumber", out _)));
             start = d.TryGetProperty("LastEvaluatedShardId", out var last) ? last.GetString() : null;
         } while (start is not null);
-        return (shards, status ?? "ENABLED");
+        return shards;
     }
 
     /// <param name="after">the last sequence number already read, or null for the shard's oldest record (or its newest with <paramref name="latest"/>).</param>
@@ -238,8 +237,6 @@ public sealed class ShardReader(StreamsApi api, string streamArn, Checkpoint che
     HashSet<string>? _atStart; // the shards there were when reading began (LATEST applies to them only)
     DateTime _described = DateTime.MinValue;
 
-    public string StreamArn => streamArn;
-
     /// <summary>
     /// One pass: every readable shard is read until it has nothing more for now (an open shard) or
     /// ends (a closed one). Returns the number of changes handed over.
@@ -248,7 +245,7 @@ public sealed class ShardReader(StreamsApi api, string streamArn, Checkpoint che
     {
         if (DateTime.UtcNow - _described > TimeSpan.FromSeconds(5))
         {
-            (_shards, _) = await api.Describe(streamArn, ct);
+            _shards = await api.Describe(streamArn, ct);
             _atStart ??= _shards.Select(s => s.Id).ToHashSet();
             _described = DateTime.UtcNow;
         }

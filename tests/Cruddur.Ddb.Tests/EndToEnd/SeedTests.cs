@@ -233,12 +233,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     [Fact]
     public async Task Seed_refuses_a_table_of_another_shape()
     {
-        await Ddb.Client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = Table, BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new() { AttributeName = "id", AttributeType = "S" }],
-            KeySchema = [new() { AttributeName = "id", KeyType = "HASH" }],
-        });
+        await Ddb.CreateOtherTable(Table, "id");
 
         AssertFails(Run("seed"), 1, "is not shaped like cruddur-messages");
         Assert.Equal(0, await Ddb.Count(Table));
@@ -291,12 +286,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     [Fact]
     public async Task Setup_drops_a_table_that_differs_and_creates_it_as_defined()
     {
-        await Ddb.Client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = Table, BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new() { AttributeName = "id", AttributeType = "S" }],
-            KeySchema = [new() { AttributeName = "id", KeyType = "HASH" }],
-        });
+        await Ddb.CreateOtherTable(Table, "id");
 
         var r = Ok("setup");
 

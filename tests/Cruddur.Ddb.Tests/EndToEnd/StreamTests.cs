@@ -176,12 +176,7 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     [Fact]
     public async Task A_table_without_a_stream_says_how_to_turn_it_on()
     {
-        await Ddb.Client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = Table, BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = "S" }],
-            KeySchema = [new() { AttributeName = "pk", KeyType = "HASH" }],
-        });
+        await Ddb.CreateOtherTable(Table, "pk");
 
         AssertFails(Run("stream", "--once"), 1, $"table {Table} has no stream turned on: ./bin/ddb/schema-load shows the command that turns it on");
     }

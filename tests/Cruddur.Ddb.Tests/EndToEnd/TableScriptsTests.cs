@@ -49,13 +49,7 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     [Fact]
     public async Task Schema_load_on_a_table_of_another_shape_lists_the_differences_and_fails()
     {
-        await Ddb.Client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = Table,
-            AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = ScalarAttributeType.S }],
-            KeySchema = [new() { AttributeName = "pk", KeyType = KeyType.HASH }],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
+        await Ddb.CreateOtherTable(Table, "pk");
 
         var r = Run("schema-load");
 

@@ -68,6 +68,14 @@ public sealed class DynamoDbLocal : IDisposable
 
     public async Task<int> Count(string table) => (await ScanAll(table, "pk")).Count;
 
+    /// <summary>A table that is not shaped like the messages table: one string hash key, on demand, no index, no stream.</summary>
+    public Task CreateOtherTable(string table, string key) => Client.CreateTableAsync(new CreateTableRequest
+    {
+        TableName = table, BillingMode = BillingMode.PAY_PER_REQUEST,
+        AttributeDefinitions = [new() { AttributeName = key, AttributeType = ScalarAttributeType.S }],
+        KeySchema = [new() { AttributeName = key, KeyType = KeyType.HASH }],
+    });
+
     public void Dispose()
     {
         Client.Dispose();
