@@ -160,21 +160,31 @@ public static class Cli
                 return parsed.Invoke();
             if (prod && _localOnly)
                 throw new UserError($"{Name} is for DynamoDB Local only and refuses prod", 2);
-            context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable).WithCredentials(Environment.GetEnvironmentVariable);
+            context = DdbContext.Resolve(prod, Environment.GetEnvironmentVariable);
+            if (prod)
+            {
+                var env = (Func<string, string?>)Environment.GetEnvironmentVariable;
+                var sdkProfile = AwsCredentials.SdkProfile(env);
+                foreach (var (name, value) in AwsCredentials.CredentialEndpoints(env, sdkProfile, context.Region, sdkProfile?.Options.SsoRegion))
+                    Environment.SetEnvironmentVariable(name, value);
+                context = context.WithCredentials(env);
+            }
             if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
                 context = context with { Table = table };
             Console.Error.WriteLine(context.Describe(_saysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
+            if (context.Identity is { } identity)
+                FetchCredentials(identity, context, cts.Token);
             var resolved = Debug ? Elapsed : 0;
             var code = action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
             if (Debug)
                 Console.Error.WriteLine($"timing: program started {Started:0} ms after the process, arguments and context ready at {resolved:0} ms, done at {Elapsed:0} ms");
             return code;
         }
-        catch (Exception e) when (BrokenPipe(e))
+        catch (Exception e) when (ReaderWentAway(e))
         {
-            return 0; // the reader went away (| head): nothing left to say
+            return 0; // the reader of standard output went away (| head): nothing left to say
         }
         catch (Exception e)
         {
@@ -238,6 +248,31 @@ public static class Cli
         };
     }
 
+    /// <summary>
+    /// Fetches prod credentials before the first request (STS, SSO, the process, the metadata service),
+    /// so that a failure there is worded as what it is, never as an unreachable DynamoDB.
+    /// </summary>
+    static void FetchCredentials(AwsIdentity identity, DdbContext ctx, CancellationToken ct)
+    {
+        try
+        {
+            identity.Credentials.GetCredentialsAsync().WaitAsync(ct).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var instanceRole = identity.Credentials is InstanceProfileAWSCredentials; // unreachable there means: not on EC2
+            throw new UserError(Unreachable(e) && !instanceRole
+                ? $"cannot get credentials for {identity.Source}: the service that hands them out did not answer ({FirstLine(Innermost(e).Message)})"
+                : CredentialFailure(e, ctx) ?? $"cannot get credentials for {identity.Source}: {FirstLine(e.Message)}", 1, e);
+        }
+    }
+
+    static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
     static string SsoLogin(DdbContext? ctx) => $"aws sso login --profile {ctx?.Profile ?? AwsCredentials.DefaultProfile}";
 
     /// <summary>
@@ -266,10 +301,12 @@ public static class Cli
 
     static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
-    static bool BrokenPipe(Exception e)
+    /// <summary>Standard output's reader closed the pipe (<see cref="ReaderGone"/>); a broken pipe anywhere
+    /// else (a DynamoDB connection) is a failure like any other.</summary>
+    public static bool ReaderWentAway(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException ?? (x as AggregateException)?.InnerExceptions.FirstOrDefault())
-            if (x is IOException && x.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+            if (x is ReaderGone)
                 return true;
         return false;
     }

@@ -55,9 +55,9 @@ public sealed record DdbContext(
         }
 
         var region = envRegion ?? AwsCredentials.Profile(profile)?.Region?.SystemName
-            ?? throw new UserError(
-                "prod needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in profile '"
-                + profile + "' (aws configure)");
+            ?? throw new UserError(AwsCredentials.ProfileName(env).Chosen && AwsCredentials.Profile(profile) is null
+                ? AwsCredentials.MissingProfile(profile)
+                : "prod needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in profile '" + profile + "' (aws configure)");
         if (Set(env("DDB_ALLOWED_REGIONS")) is { } allowed
             && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Contains(region, StringComparer.OrdinalIgnoreCase))
@@ -139,15 +139,8 @@ public sealed record DdbContext(
     /// <summary>The credentials requests are signed with: prod's resolved ones, or DynamoDB Local's placeholder.</summary>
     public AWSCredentials CreateCredentials()
     {
-        if (!Prod)
-        {
-            // DynamoDB Local accepts any alphanumeric key; use the configured one when it is usable.
-            var id = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
-            var secret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
-            return id is { Length: > 0 } && secret is { Length: > 0 } && id.All(char.IsAsciiLetterOrDigit)
-                ? new BasicAWSCredentials(id, secret)
-                : new BasicAWSCredentials("cruddurlocal", "cruddurlocal");
-        }
+        // DynamoDB Local accepts any alphanumeric key: never sign local requests with a developer's real keys.
+        if (!Prod) return new BasicAWSCredentials("cruddurlocal", "cruddurlocal");
         return Identity?.Credentials ?? throw new InvalidOperationException("prod credentials were not resolved");
     }
 }
@@ -157,6 +150,10 @@ public class UserError(string message, int exitCode = 1, Exception? inner = null
 {
     public int ExitCode { get; } = exitCode;
 }
+
+/// <summary>The reader of standard output went away (`| head` closed the pipe): nothing is left to say.
+/// Raised only by the scripts' own standard output (Output.OpenStdout), never by a network connection.</summary>
+public sealed class ReaderGone() : IOException("the reader of standard output went away");
 
 /// <summary>Writing had begun when this failed: the table holds part of what was meant.</summary>
 public sealed class IncompleteWrite(long done, long total, Exception inner) : Exception(inner.Message, inner)

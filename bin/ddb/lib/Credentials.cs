@@ -1,8 +1,9 @@
-// Where prod credentials come from, in the AWS CLI's order: environment keys, the profile
-// (AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default: static keys, assume-role, IAM Identity
-// Center, credential_process, web identity), web identity from the environment, the container
-// role, the EC2 instance role. Resolving reads files and environment only; the first request
-// fetches the keys (STS, SSO, the process, the metadata service).
+// Where prod credentials come from, in the order of botocore and the .NET SDK: environment keys, web
+// identity from the environment, the profile (AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default:
+// static keys, assume-role, IAM Identity Center, credential_process, web identity), the container
+// role, the EC2 instance role. Resolving reads files and environment only; fetching the keys (STS,
+// SSO, the process, the metadata service) happens once, before the first request, and only ever
+// goes to AWS or to an endpoint named for that service (see CredentialEndpoints).
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 
@@ -40,6 +41,9 @@ public static class AwsCredentials
             return new(new EnvironmentVariablesAWSCredentials(), "credentials from the environment (AWS_ACCESS_KEY_ID)");
         }
 
+        if (Set(env("AWS_WEB_IDENTITY_TOKEN_FILE")) is not null && Set(env("AWS_ROLE_ARN")) is { } role)
+            return new(AssumeRoleWithWebIdentityCredentials.FromEnvironmentVariables(), $"web identity, role {role}");
+
         store ??= new CredentialProfileStoreChain();
         var (name, chosen) = ProfileName(env);
         if (Profile(name, store) is { } profile)
@@ -51,11 +55,8 @@ public static class AwsCredentials
                     + "credential_process or web_identity_token_file)");
         }
         else if (chosen)
-            throw new UserError($"profile '{name}' does not exist in ~/.aws/config or ~/.aws/credentials "
-                + "(aws configure list-profiles shows those that do)");
+            throw new UserError(MissingProfile(name));
 
-        if (Set(env("AWS_WEB_IDENTITY_TOKEN_FILE")) is not null && Set(env("AWS_ROLE_ARN")) is { } role)
-            return new(AssumeRoleWithWebIdentityCredentials.FromEnvironmentVariables(), $"web identity, role {role}");
         if (Set(env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) is not null || Set(env("AWS_CONTAINER_CREDENTIALS_FULL_URI")) is not null)
             return new(new GenericContainerCredentials(), "container role");
         if (!string.Equals(Set(env("AWS_EC2_METADATA_DISABLED")), "true", StringComparison.OrdinalIgnoreCase))
@@ -69,6 +70,43 @@ public static class AwsCredentials
             }
         throw new UserError(NoCredentials);
     }
+
+    public static string MissingProfile(string name) =>
+        $"profile '{name}' does not exist in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles shows those that do)";
+
+    /// <summary>The services that hand out credentials: how the SDK names their endpoint variable, and their AWS host.</summary>
+    static readonly (string Variable, Func<string, string> Host)[] CredentialServices =
+    [
+        ("AWS_ENDPOINT_URL_STS", region => $"sts.{region}"),
+        ("AWS_ENDPOINT_URL_SSO", region => $"portal.sso.{region}"),
+        ("AWS_ENDPOINT_URL_SSO_OIDC", region => $"oidc.{region}"),
+    ];
+
+    /// <summary>
+    /// Prod: the variables this process must set so that the SDK's STS, SSO and SSO-OIDC clients, which
+    /// fetch the credentials, talk to AWS or to an endpoint named for them (AWS_ENDPOINT_URL_STS, _SSO,
+    /// _SSO_OIDC), never to AWS_ENDPOINT_URL (the app's local endpoint, which those clients would
+    /// otherwise follow) nor to a profile's endpoint_url. A null value removes the variable.
+    /// </summary>
+    /// <param name="region">the prod region; <paramref name="ssoRegion"/>, the profile's sso_region, for SSO.</param>
+    public static Dictionary<string, string?> CredentialEndpoints(Func<string, string?> env, CredentialProfile? sdkProfile, string region, string? ssoRegion)
+    {
+        var set = new Dictionary<string, string?>();
+        if (env("AWS_ENDPOINT_URL") is not null) set["AWS_ENDPOINT_URL"] = null;
+        // endpoint_url, or a services section that may name one for sts or sso
+        var fromProfile = sdkProfile is not null && (!string.IsNullOrEmpty(sdkProfile.EndpointUrl) || !string.IsNullOrEmpty(sdkProfile.Services));
+        if (!fromProfile) return set; // the SDK's own choice is AWS's endpoint
+        foreach (var (variable, host) in CredentialServices)
+            if (Set(env(variable)) is null)
+            {
+                var r = variable == "AWS_ENDPOINT_URL_STS" ? region : ssoRegion ?? region;
+                set[variable] = $"https://{host(r)}.{Amazon.RegionEndpoint.GetBySystemName(r).PartitionDnsSuffix ?? "amazonaws.com"}";
+            }
+        return set;
+    }
+
+    /// <summary>The profile whose endpoint settings the SDK's own clients read: AWS_PROFILE, else default.</summary>
+    public static CredentialProfile? SdkProfile(Func<string, string?> env) => Profile(Set(env("AWS_PROFILE")) ?? DefaultProfile);
 
     public const string NoCredentials = "prod needs AWS credentials and none were found: run 'aws configure' or "
         + "'aws configure sso', or set AWS_PROFILE to a profile that has them";

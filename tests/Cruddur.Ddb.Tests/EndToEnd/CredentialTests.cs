@@ -225,4 +225,91 @@ public sealed class CredentialTests : EndToEnd, IDisposable
         Assert.Contains(_proxy.Requests, r => r.Operation == "BatchWriteItem");
         AssertSignedWithStandInKeys();
     }
+
+    [Theory]
+    [InlineData("role")]
+    [InlineData("sso")]
+    public void Credential_calls_never_follow_the_apps_local_endpoint_nor_a_profiles_endpoint_url(string kind)
+    {
+        using var recorder = new FaultProxy(Ddb.Endpoint); // what the app's endpoint would receive
+        using var aws = new ConnectRecorder();              // where requests for AWS would go, refused
+        File_(".aws/config", kind == "role"
+            ? $"[profile admin]\nrole_arn = {Role}\nsource_profile = base\nregion = eu-west-2\nendpoint_url = {recorder.Endpoint}\n"
+            : "[profile admin]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-2\n"
+              + $"endpoint_url = {recorder.Endpoint}\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-2\n");
+        File_(".aws/credentials", "[base]\naws_access_key_id = AKIABASEKEY\naws_secret_access_key = basesecret\n");
+        SsoCache("corp", DateTime.UtcNow.AddHours(4));
+        var env = Aws(("AWS_PROFILE", "admin"), ("AWS_ENDPOINT_URL", recorder.Endpoint), ("AWS_ENDPOINT_URL_STS", null), ("AWS_ENDPOINT_URL_SSO", null),
+            ("HTTPS_PROXY", aws.Endpoint), ("NO_PROXY", null));
+
+        var r = ListTables(env);
+
+        Assert.Empty(recorder.Requests);
+        Assert.Equal([kind == "role" ? "sts.eu-west-2.amazonaws.com:443" : "portal.sso.eu-west-2.amazonaws.com:443"], aws.Hosts.Distinct());
+        AssertFails(r, 1, "cannot get credentials for profile admin");
+        Assert.DoesNotContain("DynamoDB Local", r.Stderr);
+        Assert.Empty(_proxy.Requests);
+    }
+
+    [Fact]
+    public void An_endpoint_named_for_sts_is_used_while_the_apps_endpoint_is_not()
+    {
+        using var recorder = new FaultProxy(Ddb.Endpoint);
+        File_(".aws/config", $"[profile admin]\nrole_arn = {Role}\nsource_profile = base\nregion = eu-west-2\nendpoint_url = {recorder.Endpoint}\n");
+        File_(".aws/credentials", "[base]\naws_access_key_id = AKIABASEKEY\naws_secret_access_key = basesecret\n");
+
+        var r = ListTables(Aws(("AWS_PROFILE", "admin"), ("AWS_ENDPOINT_URL", recorder.Endpoint)));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal([$"AssumeRole {Role}"], _aws.Calls);
+        Assert.Empty(recorder.Requests);
+        AssertSignedWithStandInKeys();
+    }
+
+    [Fact]
+    public void Web_identity_from_the_environment_comes_before_the_profile_as_in_botocore_and_the_sdk()
+    {
+        File_("token", "eyJ.standin.jwt");
+        File_(".aws/credentials", "[default]\naws_access_key_id = AKIADEFAULTKEY\naws_secret_access_key = d\n");
+
+        var r = ListTables(Aws(("AWS_WEB_IDENTITY_TOKEN_FILE", Path.Combine(_home, "token")), ("AWS_ROLE_ARN", Role), ("AWS_REGION", "us-west-2")));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"web identity, role {Role}", r.Stderr);
+        AssertSignedWithStandInKeys();
+    }
+
+    [Fact]
+    public void Sts_that_does_not_answer_is_a_credential_failure_not_an_unreachable_dynamodb()
+    {
+        File_(".aws/config", $"[profile admin]\nrole_arn = {Role}\nsource_profile = base\nregion = eu-west-2\n");
+        File_(".aws/credentials", "[base]\naws_access_key_id = AKIABASEKEY\naws_secret_access_key = basesecret\n");
+
+        var r = ListTables(Aws(("AWS_PROFILE", "admin"), ("AWS_ENDPOINT_URL_STS", $"http://127.0.0.1:{Repo.FreePort()}")));
+
+        AssertFails(r, 1, $"cannot get credentials for profile admin, assumed role {Role} (from profile base): the service that hands them out did not answer");
+        Assert.DoesNotContain("DynamoDB Local", r.Stderr);
+        Assert.Empty(_proxy.Requests);
+    }
+
+    [Fact]
+    public void A_missing_profile_without_a_region_says_the_profile_is_missing()
+    {
+        File_(".aws/config", "[profile real]\nregion = eu-west-2\n");
+
+        AssertFails(ListTables(Aws(("AWS_PROFILE", "typo"))), 1, "profile 'typo' does not exist");
+    }
+
+    [Fact]
+    public void Local_requests_are_signed_with_placeholder_keys_never_the_developers_own()
+    {
+        var r = RunWith("list-tables", new Dictionary<string, string?>
+        {
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = _proxy.Endpoint, ["AWS_ACCESS_KEY_ID"] = "AKIAREALDEVKEY", ["AWS_SECRET_ACCESS_KEY"] = "realsecret",
+        });
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.NotEmpty(_proxy.Requests);
+        Assert.All(_proxy.Requests, q => Assert.Equal("cruddurlocal", q.AccessKey));
+    }
 }

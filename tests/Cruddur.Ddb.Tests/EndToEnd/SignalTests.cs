@@ -66,6 +66,41 @@ public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public void Redirected_output_is_whole_two_scans_into_one_file_and_lines_echoed_around_a_scan()
+    {
+        Ok("schema-load");
+        Ok("seed");
+        var file = Path.Combine(Path.GetTempPath(), $"scans-{Table}.txt");
+        var scan = $"'{Scripts.PathOf("scan")}' --json";
+
+        var r = Repo.Exec(Scripts.Command("bash", ["-c", $"{{ echo HEADER; {scan}; {scan}; echo FOOTER; }} > '{file}'"], Env()));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var lines = File.ReadAllLines(file);
+        File.Delete(file);
+        Assert.Equal("HEADER", lines[0]);
+        Assert.Equal("FOOTER", lines[^1]);
+        var items = lines[1..^1];
+        Assert.Equal(2 * 110, items.Length);
+        Assert.All(items, l => System.Text.Json.JsonDocument.Parse(l).Dispose());
+    }
+
+    [Fact]
+    public async Task A_dynamodb_connection_that_breaks_mid_seed_is_a_failure_with_its_message()
+    {
+        Ok("schema-load");
+        using var proxy = new FaultProxy(Ddb.Endpoint, plan: n => n >= 3 ? FaultProxy.Fault.Drop : FaultProxy.Fault.None);
+        var big = Path.Combine(Path.GetTempPath(), $"conversation-{Table}.txt");
+        File.WriteAllLines(big, Enumerable.Range(0, 2000).Select(i => $"Person {i % 2 + 1}: line {i}"));
+
+        var r = RunWith("seed", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint }, "--conversation", big, "--concurrency", "1");
+
+        File.Delete(big);
+        AssertFails(r, 1, "items were written: running seed again completes it");
+        Assert.InRange(await Ddb.Count(Table), 3 * 25, 3 * 25 + 1); // the three batches before the break (and a lease item)
+    }
+
+    [Fact]
     public void An_endpoint_that_never_answers_fails_within_the_stated_time()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);

@@ -10,7 +10,7 @@ namespace Cruddur.Ddb.Tests;
 /// An HTTP proxy in front of a real DynamoDB Local that injects the faults AWS produces under load:
 /// BatchWriteItem answered with ProvisionedThroughputExceededException, or with only part of the
 /// batch written and the rest returned as UnprocessedItems; or, like a provisioned table, admitting
-/// only so many written items a second and throttling the rest. Everything else passes through, and
+/// only so many written items a second and throttling the rest; or a connection that breaks. Everything else passes through, and
 /// every request is recorded (its target, body and the access key that signed it).
 /// </summary>
 public sealed class FaultProxy : LoopbackServer
@@ -23,7 +23,7 @@ public sealed class FaultProxy : LoopbackServer
     double _tokens, _lastRefill;
     int _batches, _throttled, _partial;
 
-    public enum Fault { None, Throttle, Partial }
+    public enum Fault { None, Throttle, Partial, Drop }
 
     public int Throttled => _throttled;
 
@@ -55,6 +55,11 @@ public sealed class FaultProxy : LoopbackServer
             var fault = target.EndsWith(".BatchWriteItem") ? _plan(Interlocked.Increment(ref _batches) - 1) : Fault.None;
             if (fault == Fault.None && _admitPerSecond > 0 && target.EndsWith(".BatchWriteItem") && !Admit(body))
                 fault = Fault.Throttle;
+            if (fault == Fault.Drop)
+            {
+                ctx.Response.Abort(); // the connection breaks without an answer
+                return;
+            }
             if (fault == Fault.Throttle)
             {
                 Interlocked.Increment(ref _throttled);

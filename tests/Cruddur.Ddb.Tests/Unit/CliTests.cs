@@ -93,4 +93,13 @@ public sealed class CliTests
         Assert.Equal(("unexpected InvalidOperationException: boom (run with DDB_DEBUG=1 for details)", 1),
             Cli.Explain(new InvalidOperationException("boom"), Local));
     }
+
+    [Fact]
+    public void Only_standard_outputs_own_signal_is_a_reader_that_went_away_not_any_broken_pipe()
+    {
+        Assert.True(Cli.ReaderWentAway(new ReaderGone()));
+        Assert.True(Cli.ReaderWentAway(new AggregateException(new InvalidOperationException("x", new ReaderGone()))));
+        Assert.False(Cli.ReaderWentAway(new HttpRequestException("send failed", new IOException("Unable to write data to the transport connection: Broken pipe."))));
+        Assert.False(Cli.ReaderWentAway(new IOException("Broken pipe")));
+    }
 }

@@ -117,4 +117,29 @@ public sealed class ContextTests
         Assert.Equal(("b", true), AwsCredentials.ProfileName(n => n == "AWS_DEFAULT_PROFILE" ? "b" : null));
         Assert.Equal(("default", false), AwsCredentials.ProfileName(_ => null));
     }
+
+    static Amazon.Runtime.CredentialManagement.CredentialProfile WithEndpoint(string? endpointUrl) =>
+        new("p", new() { RoleArn = "arn:r", SourceProfile = "base" }) { EndpointUrl = endpointUrl };
+
+    [Fact]
+    public void Prod_credential_calls_never_follow_the_apps_endpoint()
+    {
+        var set = AwsCredentials.CredentialEndpoints(n => n == "AWS_ENDPOINT_URL" ? "http://localhost:8000" : null, WithEndpoint(null), "eu-west-2", null);
+
+        Assert.Equal(new Dictionary<string, string?> { ["AWS_ENDPOINT_URL"] = null }, set);
+    }
+
+    [Fact]
+    public void A_profiles_endpoint_url_is_replaced_by_aws_for_every_credential_service_not_named_explicitly()
+    {
+        var set = AwsCredentials.CredentialEndpoints(n => n == "AWS_ENDPOINT_URL_STS" ? "http://sts.test" : null, WithEndpoint("http://localhost:8000"), "cn-north-1", "eu-west-2");
+
+        Assert.Equal(new Dictionary<string, string?>
+        {
+            ["AWS_ENDPOINT_URL_SSO"] = "https://portal.sso.eu-west-2.amazonaws.com",
+            ["AWS_ENDPOINT_URL_SSO_OIDC"] = "https://oidc.eu-west-2.amazonaws.com",
+        }, set);
+        Assert.Equal("https://sts.cn-north-1.amazonaws.com.cn",
+            AwsCredentials.CredentialEndpoints(_ => null, WithEndpoint("http://x"), "cn-north-1", null)["AWS_ENDPOINT_URL_STS"]);
+    }
 }
