@@ -110,6 +110,10 @@ public static class Items
 
     // ---- rows -------------------------------------------------------------------------------
 
+    /// <summary>The attribute naming the seed run that wrote a row (the run's id); rows the app, the stream
+    /// or the Lambda wrote never carry it, so a later seed run can tell its own rows from theirs.</summary>
+    public const string SeededBy = "seeded_by";
+
     /// <summary>DynamoDB's limit on one item: 400 KB, names and values together.</summary>
     public const int MaxItemBytes = 400 * 1024;
 

@@ -60,6 +60,7 @@ public static class MessageGroups
         foreach (var row in rows.Where(r => r["pk"].S.StartsWith("GRP#", StringComparison.Ordinal) && string.CompareOrdinal(r["sk"].S, sk) < 0))
         {
             var newer = new Item(row) { ["sk"] = new() { S = sk }, ["message"] = new() { S = message } };
+            newer.Remove(Items.SeededBy); // the stream wrote this row, not seed: a later seed must leave it
             await ddb.TransactWriteItemsAsync(new TransactWriteItemsRequest
             {
                 TransactItems =

@@ -6,6 +6,10 @@ namespace Cruddur.Ddb;
 
 public static class MessagesTable
 {
+    /// <summary>The attribute DynamoDB's time to live removes items by: only the seed's lease item carries it,
+    /// so that a lease left by a killed run goes by itself (schema-load turns TTL on for it).</summary>
+    public const string TtlAttribute = "ttl";
+
     public const string GroupIndex = "message-group-sk-index";
     public const long ReadCapacity = 5;
     public const long WriteCapacity = 5;

@@ -1,6 +1,9 @@
 // The seed job: the sample conversation (and synthetic load) written through BatchWriter
-// (Throughput.cs). Seeding replaces the sample conversation under a lease, so any number of runs,
-// at once or after a killed one, leave exactly one.
+// (Throughput.cs). Seeding replaces the sample conversation under a lease (Lease.cs), so any number
+// of runs, at once or after a killed one, leave exactly one. It owns only what it wrote: every row
+// carries the run that wrote it (seeded_by), and a later run deletes a row only on condition that
+// it still carries that mark. The app's messages and the group rows the stream or the Lambda moved
+// stay; the group rows are moved forward to the conversation's newest message, whoever wrote it.
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -8,36 +11,42 @@ namespace Cruddur.Ddb;
 
 using Item = Dictionary<string, AttributeValue>;
 
-/// <summary>What a seed run wrote: the conversation's group, its messages, items of an earlier run it replaced, synthetic items.</summary>
-public sealed record Seeded(string Group, int Messages, int Replaced, long Synthetic);
+/// <summary>
+/// What a seed run did: the conversation's group and messages; rows of earlier seed runs it replaced;
+/// group rows of others (the stream's, the Lambda's, the app's) it moved forward to the newest message;
+/// rows of others it left in place; synthetic items.
+/// </summary>
+public sealed record Seeded(string Group, int Messages, long Replaced, int Moved, int Kept, long Synthetic);
 
 /// <summary>
 /// One seed run, checked whole before its first write (the table's shape, every item's size), then
-/// written: the conversation under a lease, the rows of earlier runs removed, then any synthetic load.
+/// written: the conversation under a lease, the rows of earlier runs removed, the group rows moved
+/// to the newest message last, then any synthetic load.
 /// </summary>
 public sealed class Seeder : IDisposable
 {
     readonly IAmazonDynamoDB _ddb;
     readonly DdbContext _ctx;
-    readonly List<Item> _conversation;
+    readonly List<Item> _messages;
+    readonly User _me, _other;
     readonly IAmazonDynamoDB _writes; // SDK retries off: the writer's own retry budget counts every attempt
     readonly BatchWriter _writer;
     readonly (int Groups, int Messages) _synthetic;
     readonly int _concurrency;
 
     public string Group { get; }
-    public int Messages { get; }
+    public int Messages => _messages.Count;
     public long Synthetic => (long)_synthetic.Groups * (_synthetic.Messages + 2);
-    public long Total => _conversation.Count + Synthetic;
+    public long Total => Messages + 2 + Synthetic;
     public TableDescription Table { get; }
     public Pace Pace { get; }
     public long Done => _writer.Done;
 
-    Seeder(DdbContext ctx, IAmazonDynamoDB ddb, TableDescription table, string group, List<Message> messages, List<Item> conversation,
+    Seeder(DdbContext ctx, IAmazonDynamoDB ddb, TableDescription table, string group, User me, User other, List<Item> messages,
         (int, int) synthetic, int concurrency)
     {
-        (_ctx, _ddb, Table, Group, Messages, _conversation, _synthetic, _concurrency) =
-            (ctx, ddb, table, group, messages.Count, conversation, synthetic, concurrency);
+        (_ctx, _ddb, Table, Group, _me, _other, _messages, _synthetic, _concurrency) =
+            (ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
         Pace = ctx.Prod ? Pace.For(table) : Pace.None;
         _writes = ctx.CreateClient(retries: 0);
         _writer = new BatchWriter(_writes, ctx.Table, concurrency, Pace);
@@ -54,29 +63,39 @@ public sealed class Seeder : IDisposable
         var group = Items.GroupUuid(me, other);
         var conversation = Items.Conversation(me, other, group, messages, Items.MessageTimes(messages.Count, DateTime.UtcNow)).ToList();
         Items.CheckSizes(conversation, messages, path);
-        return new Seeder(ctx, ddb, table, group, messages, conversation, synthetic, concurrency);
+        return new Seeder(ctx, ddb, table, group, me, other, conversation.Take(messages.Count).ToList(), synthetic, concurrency);
     }
 
-    /// <summary>Writes; <paramref name="waiting"/> is called once when another run holds the conversation's lease.</summary>
-    public async Task<Seeded> Write(Action<string> waiting, CancellationToken ct)
+    /// <summary>
+    /// Writes. <paramref name="holder"/> says who this run is to runs that wait for it; <paramref name="waiting"/>
+    /// is called when another run holds the conversation's lease. Throws <see cref="LeaseLost"/> (inside an
+    /// <see cref="IncompleteWrite"/>) when this run stopped because its lease could not be kept.
+    /// </summary>
+    public async Task<Seeded> Write(string holder, Action<LeaseHolder> waiting, CancellationToken ct)
     {
         try
         {
-            int replaced;
-            await using (await Lease.Take(_ddb, _ctx.Table, "seed#" + Group, waiting, ct))
+            long replaced;
+            int moved, kept;
+            await using (var lease = await Lease.Take(_ddb, _ctx.Table, "seed#" + Group, holder, waiting, ct))
             {
-                await _writer.Put(_conversation, ct);
-                // What an earlier (or killed) run wrote of this conversation has other sort keys: remove it.
-                var keep = _conversation.Select(i => (i["pk"].S, i["sk"].S)).ToHashSet();
-                var old = new List<Item>();
-                await foreach (var key in ConversationKeys(ct))
-                    if (!keep.Contains((key["pk"].S, key["sk"].S))) old.Add(key);
-                replaced = old.Count;
-                await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace).Delete(old, ct);
+                using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
+                try
+                {
+                    await _writer.Put(_messages.Select(m => new Item(m) { [Items.SeededBy] = new() { S = lease.Owner } }), work.Token);
+                    var (earlier, othersMessages) = await EarlierMessages(lease.Owner, work.Token);
+                    replaced = await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace).DeleteEach(earlier, work.Token);
+                    var rows = await PointGroupRows(lease.Owner, work.Token);
+                    (replaced, moved, kept) = (replaced + rows.Replaced, rows.Moved, othersMessages + rows.Kept);
+                }
+                catch (OperationCanceledException) when (lease.LostBecause is { } lost && !ct.IsCancellationRequested)
+                {
+                    throw lost;
+                }
             }
             if (Synthetic > 0)
                 await _writer.Put(Items.Synthetic(_synthetic.Groups, _synthetic.Messages, DateTime.UtcNow.Year), ct);
-            return new Seeded(Group, Messages, replaced, Synthetic);
+            return new Seeded(Group, Messages, replaced, moved, kept, Synthetic);
         }
         catch (Exception e) when (e is not UserError && _writer.Done > 0)
         {
@@ -86,140 +105,116 @@ public sealed class Seeder : IDisposable
 
     public void Dispose() => _writes.Dispose();
 
-    /// <summary>The keys of every item of the conversation: its messages, and its group rows (through the index).</summary>
-    async IAsyncEnumerable<Item> ConversationKeys([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    static AttributeValue S(string s) => new() { S = s };
+
+    /// <summary>
+    /// The message rows of earlier seed runs, as deletes conditional on the mark they carry, and how
+    /// many rows of others (the app's messages) the conversation holds. Rows written before runs were
+    /// marked are recognised by their message uuid, which only seed derives from the group and the line.
+    /// </summary>
+    async Task<(List<DeleteItemRequest> Earlier, int Others)> EarlierMessages(string run, CancellationToken ct)
     {
-        var queries = new[]
+        var rows = await QueryAll(new QueryRequest
         {
-            new QueryRequest
+            TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", ConsistentRead = true,
+            ProjectionExpression = "pk, sk, message_uuid, " + Items.SeededBy,
+            ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + Group) },
+        }, ct);
+        var unmarked = Enumerable.Range(0, Math.Max(rows.Count, Messages) + 1000).Select(i => Items.Uuid5($"{Group}:{i}")).ToHashSet();
+        var (earlier, others) = (new List<DeleteItemRequest>(), 0);
+        foreach (var row in rows)
+        {
+            var key = new Item { ["pk"] = row["pk"], ["sk"] = row["sk"] };
+            if (row.GetValueOrDefault(Items.SeededBy)?.S is { } by)
             {
-                TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", ProjectionExpression = "pk, sk",
-                ExpressionAttributeValues = new() { [":pk"] = new() { S = "MSG#" + Group } },
-            },
-            new QueryRequest
-            {
-                TableName = _ctx.Table, IndexName = MessagesTable.GroupIndex, KeyConditionExpression = "message_group_uuid = :g",
-                ProjectionExpression = "pk, sk", ExpressionAttributeValues = new() { [":g"] = new() { S = Group } },
-            },
-        };
-        foreach (var q in queries)
-            await foreach (var page in _ddb.Paginators.Query(q).Responses.WithCancellation(ct))
-                foreach (var item in page.Items ?? [])
-                    yield return item;
-    }
-}
-
-/// <summary>
-/// One writer at a time for one job (a conversation): an item (pk LEASE#&lt;job&gt;) put on condition
-/// that no live lease exists, renewed while the work runs, deleted after. A killed holder's lease
-/// runs out after <see cref="Duration"/>; a second run waits for the first, saying so once.
-/// </summary>
-public sealed class Lease : IAsyncDisposable
-{
-    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);
-    static readonly TimeSpan Renew = TimeSpan.FromSeconds(5), MaxWait = TimeSpan.FromMinutes(5);
-
-    readonly IAmazonDynamoDB _ddb;
-    readonly string _table;
-    readonly Item _key;
-    readonly string _owner = Guid.NewGuid().ToString("N");
-    readonly CancellationTokenSource _stop = new();
-    Task _renewing = Task.CompletedTask;
-
-    Lease(IAmazonDynamoDB ddb, string table, string job)
-    {
-        (_ddb, _table) = (ddb, table);
-        _key = new() { ["pk"] = new() { S = "LEASE#" + job }, ["sk"] = new() { S = "lease" } };
-    }
-
-    static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    /// <param name="waiting">called once, with the job, when another run holds the lease.</param>
-    public static async Task<Lease> Take(IAmazonDynamoDB ddb, string table, string job, Action<string> waiting, CancellationToken ct)
-    {
-        var lease = new Lease(ddb, table, job);
-        var deadline = DateTime.UtcNow + MaxWait;
-        var said = false;
-        while (!await lease.TryPut(ct))
-        {
-            if (!said) waiting(job);
-            said = true;
-            if (DateTime.UtcNow > deadline)
-                throw new UserError($"another run has been writing the same data ({job}) for over {MaxWait.TotalMinutes:0} minutes; "
-                    + "nothing written: try again when it has finished");
-            await Task.Delay(500, ct);
-        }
-        lease._renewing = lease.KeepRenewing();
-        return lease;
-    }
-
-    async Task<bool> TryPut(CancellationToken ct)
-    {
-        try
-        {
-            await _ddb.PutItemAsync(new PutItemRequest
-            {
-                TableName = _table,
-                Item = new(_key)
-                {
-                    ["owner"] = new() { S = _owner },
-                    ["expires_ms"] = new() { N = (Now + (long)Duration.TotalMilliseconds).ToString() },
-                },
-                ConditionExpression = "attribute_not_exists(pk) OR expires_ms < :now",
-                ExpressionAttributeValues = new() { [":now"] = new() { N = Now.ToString() } },
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    }
-
-    async Task KeepRenewing()
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(Renew, _stop.Token);
-                await _ddb.UpdateItemAsync(new UpdateItemRequest
-                {
-                    TableName = _table,
-                    Key = _key,
-                    UpdateExpression = "SET expires_ms = :t",
-                    ConditionExpression = "#o = :me",
-                    ExpressionAttributeNames = new() { ["#o"] = "owner" },
-                    ExpressionAttributeValues = new()
-                    {
-                        [":t"] = new() { N = (Now + (long)Duration.TotalMilliseconds).ToString() },
-                        [":me"] = new() { S = _owner },
-                    },
-                }, _stop.Token);
+                if (by != run) earlier.Add(DeleteIf(key, $"{Items.SeededBy} = :by", by));
             }
+            else if (row.GetValueOrDefault("message_uuid")?.S is { } id && unmarked.Contains(id))
+                earlier.Add(DeleteIf(key, $"attribute_not_exists({Items.SeededBy}) AND message_uuid = :by", id));
+            else
+                others++;
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
-        catch (AmazonDynamoDBException) { } // a missed renewal: the lease may run out; the next run then waits less
+        return (earlier, others);
     }
 
-    public async ValueTask DisposeAsync()
+    DeleteItemRequest DeleteIf(Item key, string condition, string value) => new()
     {
-        _stop.Cancel();
-        await _renewing;
-        try
+        TableName = _ctx.Table, Key = key, ConditionExpression = condition, ExpressionAttributeValues = new() { [":by"] = S(value) },
+    };
+
+    async Task<List<Item>> QueryAll(QueryRequest query, CancellationToken ct)
+    {
+        var items = new List<Item>();
+        do
         {
-            // also on Ctrl-C: a short request of its own, not the cancelled token
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _ddb.DeleteItemAsync(new DeleteItemRequest
-            {
-                TableName = _table,
-                Key = _key,
-                ConditionExpression = "#o = :me",
-                ExpressionAttributeNames = new() { ["#o"] = "owner" },
-                ExpressionAttributeValues = new() { [":me"] = new() { S = _owner } },
-            }, timeout.Token);
-        }
-        catch (Exception e) when (e is AmazonDynamoDBException or OperationCanceledException or HttpRequestException) { }
-        _stop.Dispose();
+            var page = await Throughput.Read(token => _ddb.QueryAsync(query, token), ct);
+            items.AddRange(page.Items ?? []);
+            query.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        } while (query.ExclusiveStartKey is not null);
+        return items;
+    }
+
+    /// <summary>
+    /// Last, each participant's group row is made to show the conversation's newest message, whoever
+    /// wrote it: created if missing, moved forward as the messaging Lambda moves it (delete and put in
+    /// one transaction, each on condition that nobody changed it since it was read), never back. Older
+    /// rows of the same group that an earlier seed run wrote are deleted; any other is left in place.
+    /// </summary>
+    async Task<(long Replaced, int Moved, int Kept)> PointGroupRows(string run, CancellationToken ct)
+    {
+        var (replaced, moved, kept) = (0L, 0, 0);
+        foreach (var (owner, other) in new[] { (_me, _other), (_other, _me) })
+            for (var attempt = 0; ; attempt++)
+                try
+                {
+                    var newest = (await Throughput.Read(token => _ddb.QueryAsync(new QueryRequest
+                    {
+                        TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", ConsistentRead = true, ScanIndexForward = false, Limit = 1,
+                        ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + Group) },
+                    }, token), ct)).Items[0];
+                    var rows = (await QueryAll(new QueryRequest
+                    {
+                        TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", FilterExpression = "message_group_uuid = :g", ConsistentRead = true,
+                        ExpressionAttributeValues = new() { [":pk"] = S("GRP#" + owner.Uuid), [":g"] = S(Group) },
+                    }, ct)).OrderByDescending(r => r["sk"].S, StringComparer.Ordinal).ToList();
+                    var target = Items.GroupRow(owner, other, Group, newest["message"].S, newest["sk"].S);
+                    target[Items.SeededBy] = S(run);
+                    var current = rows.FirstOrDefault();
+                    if (current is null)
+                        await Throughput.Read(token => _writes.PutItemAsync(new PutItemRequest
+                        {
+                            TableName = _ctx.Table, Item = target, ConditionExpression = "attribute_not_exists(pk)",
+                        }, token), ct);
+                    else if (string.CompareOrdinal(current["sk"].S, newest["sk"].S) < 0)
+                    {
+                        await Throughput.Read(token => _writes.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                        {
+                            TransactItems =
+                            [
+                                new() { Delete = new Delete
+                                {
+                                    TableName = _ctx.Table, Key = new() { ["pk"] = current["pk"], ["sk"] = current["sk"] },
+                                    ConditionExpression = "message_group_uuid = :g", ExpressionAttributeValues = new() { [":g"] = S(Group) },
+                                } },
+                                new() { Put = new Put { TableName = _ctx.Table, Item = target, ConditionExpression = "attribute_not_exists(pk)" } },
+                            ],
+                        }, token), ct);
+                        if (current.ContainsKey(Items.SeededBy)) replaced++; else moved++;
+                    }
+                    else if (current.GetValueOrDefault(Items.SeededBy)?.S != run)
+                        kept++; // already at the newest message (the Lambda's or the app's row): it stays as it is
+                    foreach (var older in rows.Skip(1))
+                        if (older.GetValueOrDefault(Items.SeededBy)?.S is { } by && by != run)
+                            replaced += await new BatchWriter(_writes, _ctx.Table, 1, Pace).DeleteEach(
+                                [DeleteIf(new() { ["pk"] = older["pk"], ["sk"] = older["sk"] }, $"{Items.SeededBy} = :by", by)], ct);
+                        else
+                            kept++;
+                    break;
+                }
+                catch (Exception e) when (e is TransactionCanceledException or ConditionalCheckFailedException && attempt < 5)
+                {
+                    await Throughput.Backoff(attempt + 2, ct); // another writer moved it between the read and the write: read again
+                }
+        return (replaced, moved, kept);
     }
 }

@@ -1,4 +1,5 @@
-// Generic table operations: describe, wait for ACTIVE, wait until gone (the .NET SDK has no waiters).
+// Generic table operations: describe, wait for ACTIVE, wait until gone (the .NET SDK has no waiters),
+// time to live.
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -17,6 +18,25 @@ public static class Tables
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Turns DynamoDB's time to live on for <paramref name="attribute"/> unless TTL is already on (a table
+    /// has one TTL attribute); returns the attribute TTL is on for (null while it is being turned off),
+    /// and whether this call turned it on.
+    /// </summary>
+    public static async Task<(string? Attribute, bool TurnedOn)> EnsureTtl(IAmazonDynamoDB client, string table, string attribute, CancellationToken ct)
+    {
+        var ttl = (await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = table }, ct)).TimeToLiveDescription;
+        if (ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLED || ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLING)
+            return (ttl.AttributeName, false);
+        if (ttl?.TimeToLiveStatus == TimeToLiveStatus.DISABLING)
+            return (null, false);
+        await client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+        {
+            TableName = table, TimeToLiveSpecification = new TimeToLiveSpecification { Enabled = true, AttributeName = attribute },
+        }, ct);
+        return (attribute, true);
     }
 
     /// <summary>Polls DescribeTable until the table and its indexes are ACTIVE (.NET has no waiters).</summary>

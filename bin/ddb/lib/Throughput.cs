@@ -93,23 +93,57 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
             async (batch, token) => await WriteBatch([.. batch], token));
 
-    async Task WriteBatch(List<WriteRequest> pending, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
+    async Task WriteBatch(List<WriteRequest> pending, CancellationToken ct) =>
+        await Retrying(() => pending.Count, async token =>
         {
-            await pace.Take(pending.Count, ct);
-            string why;
+            var response = await ddb.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, token);
+            var left = response.UnprocessedItems?.GetValueOrDefault(table) ?? [];
+            Interlocked.Add(ref _done, pending.Count - left.Count);
+            if (left.Count == 0) return null;
+            pending = left;
+            return "unprocessed items";
+        }, ct);
+
+    /// <summary>
+    /// Deletes item by item, each on its own condition (paced and retried like the batches); an item
+    /// whose condition no longer holds (someone else wrote it since) is left. Returns how many were deleted.
+    /// </summary>
+    public async Task<long> DeleteEach(IEnumerable<DeleteItemRequest> requests, CancellationToken ct)
+    {
+        long deleted = 0;
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct },
+            async (request, token) => await Retrying(() => 1, async t =>
+            {
+                try
+                {
+                    await ddb.DeleteItemAsync(request, t);
+                    Interlocked.Increment(ref deleted);
+                    Interlocked.Increment(ref _done);
+                }
+                catch (ConditionalCheckFailedException) { } // not what it was when read: not ours to delete
+                return null;
+            }, token));
+        return deleted;
+    }
+
+    /// <summary>
+    /// One request under the pace and the retry budget: <paramref name="attempt"/> returns null when done, or
+    /// why it must be sent again (unprocessed items); throttling and 5xx answers are sent again with backoff.
+    /// </summary>
+    async Task Retrying(Func<int> items, Func<CancellationToken, Task<string?>> attempt, CancellationToken ct)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            await pace.Take(items(), ct);
+            string? why;
             try
             {
-                var response = await ddb.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, ct);
-                var left = response.UnprocessedItems?.GetValueOrDefault(table) ?? [];
-                Interlocked.Add(ref _done, pending.Count - left.Count);
-                if (left.Count == 0)
+                why = await attempt(ct);
+                if (why is null)
                 {
                     pace.Succeeded();
                     return;
                 }
-                (pending, why) = (left, "unprocessed items");
                 pace.Throttled();
             }
             catch (AmazonDynamoDBException e) when (Throughput.Throttling(e))
@@ -121,12 +155,12 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
             {
                 why = $"{e.ErrorCode} {(int)e.StatusCode}";
             }
-            if (attempt >= MaxRetries)
+            if (tries >= MaxRetries)
                 throw new UserError($"DynamoDB kept throttling ({why}) after {MaxRetries} retries of one batch "
                     + $"({Interlocked.Read(ref _retries)} retries in {_clock.Elapsed.TotalSeconds:0} s in all); {Done} items were written. "
                     + "Run again later (it picks up where it left off) or raise the table's write capacity");
             Interlocked.Increment(ref _retries);
-            await Throughput.Backoff(attempt, ct);
+            await Throughput.Backoff(tries, ct);
         }
     }
 

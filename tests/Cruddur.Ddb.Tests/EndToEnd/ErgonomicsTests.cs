@@ -196,6 +196,33 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             while (!(File.Exists(log) && File.ReadAllText(log).Contains($"following the stream of {Table}")) && DateTime.UtcNow < deadline)
                 await Task.Delay(200);
             Assert.Contains($"following the stream of {Table}", File.ReadAllText(log));
+
+            // the app posts a reply; the background stream moves the group rows to it; the next start keeps both
+            var reply = Items.MessageRow(Users.Other, group, Guid.NewGuid().ToString(), "posted in the app", Items.Iso(DateTime.UtcNow));
+            await client.PutItemAsync(Table, reply);
+            async Task<List<Dictionary<string, AttributeValue>>> Inbox(User owner) => (await client.QueryAsync(new QueryRequest
+            {
+                TableName = Table, KeyConditionExpression = "pk = :pk", ConsistentRead = true,
+                ExpressionAttributeValues = new() { [":pk"] = new() { S = "GRP#" + owner.Uuid } },
+            })).Items;
+            deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await Inbox(Users.Me)).All(r => r["sk"].S != reply["sk"].S) && DateTime.UtcNow < deadline) await Task.Delay(200);
+            Assert.Equal(reply["sk"].S, Assert.Single(await Inbox(Users.Me))["sk"].S);
+
+            var again = Workspace("start");
+
+            Assert.True(again.ExitCode == 0, again.ToString());
+            // the reply at least; the group rows too when the background stream moved them to seed's newest message first
+            Assert.Matches(@"[123] rows? of others left in place", again.Stdout);
+            var kept = await client.GetItemAsync(Table, new() { ["pk"] = reply["pk"], ["sk"] = reply["sk"] });
+            Assert.Equal("posted in the app", kept.Item["message"].S);
+            var newest = (await client.QueryAsync(new QueryRequest
+            {
+                TableName = Table, KeyConditionExpression = "pk = :pk", ConsistentRead = true, ScanIndexForward = false, Limit = 1,
+                ExpressionAttributeValues = new() { [":pk"] = new() { S = "MSG#" + group } },
+            })).Items[0];
+            foreach (var owner in new[] { Users.Me, Users.Other })
+                Assert.Equal(newest["sk"].S, Assert.Single(await Inbox(owner))["sk"].S);
             var down = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "local"), ["down"], new Dictionary<string, string?> { ["DDB_LOCAL_PORT"] = port.ToString() }));
             Assert.Contains("stopped ./bin/ddb/stream", down.Stderr);
         }

@@ -65,8 +65,10 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     {
         RunProd("schema-load");
 
-        AssertFails(RunProd("drop", Table, "--yes"), 2, $"has deletion protection on; turn it off first: aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled");
-        AssertFails(Run("drop", Table), 2, "has deletion protection on");
+        AssertFails(RunProd("drop", Table, "--yes"), 2,
+            $"has deletion protection on; turn it off first: aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint}");
+        // the hint for a local table names the local endpoint: pasted as shown, it never acts on an AWS table of that name
+        AssertFails(Run("drop", Table), 2, $"aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint}");
         Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
     }
 

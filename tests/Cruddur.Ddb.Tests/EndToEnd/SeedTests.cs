@@ -305,7 +305,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var results = await Task.WhenAll(seeds);
 
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
-        Assert.Contains(results, r => r.Stderr.Contains("waiting: another run is writing the same data"));
+        Assert.Contains(results, r => r.Stderr.Contains("holds the lease on this conversation until"));
         await AssertOnlyTheSampleConversation();
     }
 

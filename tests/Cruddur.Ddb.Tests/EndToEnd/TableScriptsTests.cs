@@ -31,6 +31,10 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Equal(StreamViewType.NEW_IMAGE, t.StreamSpecification.StreamViewType);
         Assert.Contains("message-group-sk-index: message_group_uuid (HASH), sk (RANGE), projection ALL", r.Stdout);
         Assert.Contains("ACTIVE", r.Stdout);
+        var ttl = (await Ddb.Client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = Table })).TimeToLiveDescription;
+        Assert.Equal(("ttl", TimeToLiveStatus.ENABLED), (ttl.AttributeName, ttl.TimeToLiveStatus)); // for the lease a killed seed leaves
+        Assert.Contains("[ttl] time to live turned on for attribute ttl", r.Stderr);
+        Assert.DoesNotContain("[ttl]", Ok("schema-load").Stderr);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class FaultProxy : LoopbackServer
     readonly string _target;
     readonly Func<int, Fault> _plan;
     readonly double _admitPerSecond;
+    readonly Func<string, int, bool> _throttle;
+    readonly ConcurrentDictionary<string, int> _counts = new();
     readonly Stopwatch _clock = Stopwatch.StartNew();
     double _tokens, _lastRefill;
     int _batches, _throttled, _partial;
@@ -35,8 +37,10 @@ public sealed class FaultProxy : LoopbackServer
     /// <param name="plan">the fault for the n-th BatchWriteItem request (0-based)</param>
     /// <param name="admitItemsPerSecond">when positive, BatchWriteItem requests are throttled whenever they would
     /// write more items than this rate allows (one second's worth may be saved up, like a table's burst)</param>
-    public FaultProxy(string target, Func<int, Fault>? plan = null, double admitItemsPerSecond = 0)
+    /// <param name="throttle">whether to throttle the n-th (0-based) request of an operation ("UpdateItem", ...), any operation</param>
+    public FaultProxy(string target, Func<int, Fault>? plan = null, double admitItemsPerSecond = 0, Func<string, int, bool>? throttle = null)
     {
+        _throttle = throttle ?? ((_, _) => false);
         _target = target.TrimEnd('/');
         _plan = plan ?? (_ => Fault.None);
         _admitPerSecond = admitItemsPerSecond;
@@ -52,7 +56,10 @@ public sealed class FaultProxy : LoopbackServer
             var target = ctx.Request.Headers["X-Amz-Target"] ?? "";
             var key = System.Text.RegularExpressions.Regex.Match(ctx.Request.Headers["Authorization"] ?? "", "Credential=([^/]+)/").Groups[1].Value;
             Requests.Enqueue((target[(target.IndexOf('.') + 1)..], body, key));
+            var operation = target[(target.IndexOf('.') + 1)..];
             var fault = target.EndsWith(".BatchWriteItem") ? _plan(Interlocked.Increment(ref _batches) - 1) : Fault.None;
+            if (_throttle(operation, _counts.AddOrUpdate(operation, 0, (_, n) => n + 1)))
+                fault = Fault.Throttle;
             if (fault == Fault.None && _admitPerSecond > 0 && target.EndsWith(".BatchWriteItem") && !Admit(body))
                 fault = Fault.Throttle;
             if (fault == Fault.Drop)
