@@ -43,6 +43,7 @@ public static class Cli
         ["DDB_ALLOWED_REGIONS"] = "prod: a comma list of regions; any other is refused",
         ["CONNECTION_URL"] = "the app's Postgres, where users are looked up (PROD_CONNECTION_URL with prod)",
         ["DDB_MAX_RETRIES"] = "retries of one batch or page under throttling (default 15)",
+        ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = "where the stream is read (default: the DynamoDB endpoint locally, AWS's Streams endpoint in prod)",
         ["XDG_CACHE_HOME"] = "where checkpoints are kept, under cruddur-ddb/ (default ~/.cache)",
         ["NO_COLOR"] = "no colours",
         ["DDB_DEBUG"] = "1: the details of a failure",

@@ -100,8 +100,9 @@ public sealed record DdbContext(
             : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by AWS_ENDPOINT_URL_DYNAMODB";
     }
 
-    /// <summary>How long one request may take before it counts as unanswered.</summary>
-    public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 10);
+    /// <summary>How long one request may take before it counts as unanswered: DynamoDB Local on a busy
+    /// laptop can take seconds for one batch after heavy use, so it gets 20 s.</summary>
+    public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 20);
 
     /// <summary>Tries of one request by the SDK (its first and its retries), unless a caller retries itself.</summary>
     public int Tries => Prod ? 5 : 2;

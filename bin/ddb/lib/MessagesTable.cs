@@ -91,10 +91,14 @@ public static class MessagesTable
             Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
                 Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits),
                 Fix.InPlace, $"{update} --provisioned-throughput {throughput}");
-        var stream = live.StreamSpecification is { StreamEnabled: true } s ? $"on, {s.StreamViewType?.Value}" : "off";
+        // NEW_AND_OLD_IMAGES carries everything NEW_IMAGE does: the messaging Lambda and ./bin/ddb/stream read either
+        var stream = live.StreamSpecification is { StreamEnabled: true } s
+            ? s.StreamViewType == StreamViewType.NEW_AND_OLD_IMAGES ? $"on, {StreamViewType.NEW_IMAGE.Value}" : $"on, {s.StreamViewType?.Value}"
+            : "off";
         Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream, Fix.InPlace,
             (stream == "off" ? "" : $"{update} --stream-specification StreamEnabled=false && ")
-            + $"{update} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE");
+            + $"{update} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE"
+            + (stream == "off" ? "" : "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it"));
 
         var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
         if (found is null)

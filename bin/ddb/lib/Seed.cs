@@ -27,7 +27,7 @@ public sealed class Seeder : IDisposable
 {
     readonly IAmazonDynamoDB _ddb;
     readonly DdbContext _ctx;
-    readonly List<Item> _messages;
+    readonly List<Message> _messages;
     readonly User _me, _other;
     readonly IAmazonDynamoDB _writes; // SDK retries off: the writer's own retry budget counts every attempt
     readonly BatchWriter _writer;
@@ -42,7 +42,7 @@ public sealed class Seeder : IDisposable
     public Pace Pace { get; }
     public long Done => _writer.Done;
 
-    Seeder(DdbContext ctx, IAmazonDynamoDB ddb, TableDescription table, string group, User me, User other, List<Item> messages,
+    Seeder(DdbContext ctx, IAmazonDynamoDB ddb, TableDescription table, string group, User me, User other, List<Message> messages,
         (int, int) synthetic, int concurrency)
     {
         (_ctx, _ddb, Table, Group, _me, _other, _messages, _synthetic, _concurrency) =
@@ -61,10 +61,13 @@ public sealed class Seeder : IDisposable
             throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages: {problem}; nothing written "
                 + "(./bin/ddb/schema-load lists the differences)");
         var group = Items.GroupUuid(me, other);
-        var conversation = Items.Conversation(me, other, group, messages, Items.MessageTimes(messages.Count, DateTime.UtcNow)).ToList();
-        Items.CheckSizes(conversation, messages, path);
-        return new Seeder(ctx, ddb, table, group, me, other, conversation.Take(messages.Count).ToList(), synthetic, concurrency);
+        Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
+        return new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
     }
+
+    /// <summary>The conversation's rows, its messages ending at <paramref name="now"/>, then its two group rows.</summary>
+    static IEnumerable<Item> Rows(User me, User other, string group, List<Message> messages, DateTime now) =>
+        Items.Conversation(me, other, group, messages, Items.MessageTimes(messages.Count, now));
 
     /// <summary>
     /// Writes. <paramref name="holder"/> says who this run is to runs that wait for it; <paramref name="waiting"/>
@@ -82,11 +85,13 @@ public sealed class Seeder : IDisposable
                 using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
                 try
                 {
-                    await _writer.Put(_messages.Select(m => new Item(m) { [Items.SeededBy] = new() { S = lease.Owner } }), work.Token);
+                    // times from now, once the lease is held: a later run's messages are always newer than an earlier run's
+                    var rows = Rows(_me, _other, Group, _messages, DateTime.UtcNow).Take(Messages);
+                    await _writer.Put(rows.Select(m => new Item(m) { [Items.SeededBy] = new() { S = lease.Owner } }), work.Token);
                     var (earlier, othersMessages) = await EarlierMessages(lease.Owner, work.Token);
                     replaced = await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace).DeleteEach(earlier, work.Token);
-                    var rows = await PointGroupRows(lease.Owner, work.Token);
-                    (replaced, moved, kept) = (replaced + rows.Replaced, rows.Moved, othersMessages + rows.Kept);
+                    var groupRows = await PointGroupRows(lease.Owner, work.Token);
+                    (replaced, moved, kept) = (replaced + groupRows.Replaced, groupRows.Moved, othersMessages + groupRows.Kept);
                 }
                 catch (OperationCanceledException) when (lease.LostBecause is { } lost && !ct.IsCancellationRequested)
                 {

@@ -186,9 +186,9 @@ public static class Throughput
     public static bool Throttling(AmazonDynamoDBException e) =>
         e is ProvisionedThroughputExceededException or RequestLimitExceededException || e.ErrorCode is "ThrottlingException";
 
-    /// <summary>Capped exponential backoff with full jitter: up to 50 ms, 100 ms, ... 20 s.</summary>
-    public static Task Backoff(int attempt, CancellationToken ct) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(20_000, 50 * Math.Pow(2, attempt))), ct);
+    /// <summary>Capped exponential backoff with full jitter: up to 50 ms, 100 ms, ... <paramref name="capMs"/> (20 s).</summary>
+    public static Task Backoff(int attempt, CancellationToken ct, double capMs = 20_000) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(capMs, 50 * Math.Pow(2, attempt))), ct);
 
     /// <summary>
     /// A read that DynamoDB may throttle (a scan page, a query): on throttling it waits and asks

@@ -151,6 +151,26 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public async Task A_stray_second_group_row_is_removed_and_the_newest_message_still_reaches_the_group_rows()
+    {
+        Ok("schema-load");
+        Ok("seed");
+        Ok("stream", "--once");
+        // a second row of the same participant and group, as a seed racing the follower (or the app) can leave
+        var stray = Items.GroupRow(Users.Me, Users.Other, Group, "a stray row", Items.Iso(DateTime.UtcNow.AddMinutes(-30)));
+        await Ddb.Client.PutItemAsync(Table, stray);
+
+        var first = await Post("first after the stray");
+        var once = Ok("stream", "--once");
+        await AssertBothGroupRowsEndWith(first, "first after the stray");
+        Assert.Contains($"[stray] GRP#{Users.Me.Uuid}: removed a second row of conversation {Group}", once.Stdout);
+
+        var second = await Post("second after the stray");
+        Ok("stream", "--once");
+        await AssertBothGroupRowsEndWith(second, "second after the stray");
+    }
+
+    [Fact]
     public void Print_shows_every_change_as_strict_json_lines_and_writes_nothing()
     {
         Ok("schema-load");

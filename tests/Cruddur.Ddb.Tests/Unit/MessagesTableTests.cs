@@ -45,11 +45,21 @@ public sealed class MessagesTableTests
         ], diffs.Select(Line));
         Assert.Equal("aws dynamodb update-table --table-name tbl --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5", diffs[0].Command);
         Assert.Equal("aws dynamodb update-table --table-name tbl --stream-specification StreamEnabled=false && "
-            + "aws dynamodb update-table --table-name tbl --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE", diffs[1].Command);
+            + "aws dynamodb update-table --table-name tbl --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE"
+            + "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it", diffs[1].Command);
         Assert.Equal(MessagesTable.Fix.RebuildIndex, diffs[2].Fix);
         Assert.Contains("\"Delete\":{\"IndexName\":\"message-group-sk-index\"}", diffs[2].Command);
         Assert.Contains("\"Projection\":{\"ProjectionType\":\"ALL\"}", diffs[2].Command);
         Assert.DoesNotContain(diffs, d => d.Fix == MessagesTable.Fix.Recreate);
+    }
+
+    [Fact]
+    public void A_stream_of_new_and_old_images_carries_what_new_image_does_and_is_no_difference()
+    {
+        var live = AsLive(MessagesTable.Definition("tbl"));
+        live.StreamSpecification = new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES };
+
+        Assert.Empty(MessagesTable.Differences(live));
     }
 
     [Fact]

@@ -46,14 +46,84 @@ public sealed class StreamsTests
         var path = Path.Combine(Path.GetTempPath(), $"checkpoint-{Guid.NewGuid():N}", "c.json");
         new Checkpoint { Stream = "arn:1", Last = { ["shard-1"] = "42" }, Finished = { "shard-0" } }.Save(path);
 
-        var (same, staleSame) = Checkpoint.Load(path, "arn:1");
-        var (other, staleOther) = Checkpoint.Load(path, "arn:2");
-        var (none, staleNone) = Checkpoint.Load(path + ".missing", "arn:1");
+        var same = Checkpoint.Load(path, "arn:1");
+        var other = Checkpoint.Load(path, "arn:2");
+        var none = Checkpoint.Load(path + ".missing", "arn:1");
 
-        Assert.Equal(("42", false), (same.Last["shard-1"], staleSame));
-        Assert.Contains("shard-0", same.Finished);
-        Assert.Equal((0, true), (other.Last.Count, staleOther));
-        Assert.Equal((0, false), (none.Last.Count, staleNone));
+        Assert.Equal(("42", false, null), (same.Checkpoint.Last["shard-1"], same.Stale, same.Unreadable));
+        Assert.Contains("shard-0", same.Checkpoint.Finished);
+        Assert.Equal((0, true), (other.Checkpoint.Last.Count, other.Stale));
+        Assert.Equal((0, false, null), (none.Checkpoint.Last.Count, none.Stale, none.Unreadable));
+        File.WriteAllText(path, "{\"Stream\": \"arn:1\", \"Last\": ");
+        var broken = Checkpoint.Load(path, "arn:1");
+        Assert.Equal((0, false), (broken.Checkpoint.Last.Count, broken.Stale));
+        Assert.NotNull(broken.Unreadable); // said, not silently started over
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    const string Secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    static string Authorization(string method, string url, Dictionary<string, string> headers, string body, Amazon.Runtime.ImmutableCredentials creds,
+        string region, string service, DateTime at)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        SigV4.Sign(request, headers, body, creds, region, service, at);
+        return string.Join(",", request.Headers.GetValues("Authorization"));
+    }
+
+    [Fact]
+    public void Signature_version_4_matches_the_published_test_suite()
+    {
+        // AWS's Signature Version 4 test suite, get-vanilla: the signature it publishes
+        var auth = Authorization("GET", "https://example.amazonaws.com/", [], "", new("AKIDEXAMPLE", Secret, null), "us-east-1", "service",
+            new DateTime(2015, 8, 30, 12, 36, 0, DateTimeKind.Utc));
+
+        Assert.Equal("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, "
+            + "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31", auth);
+    }
+
+    // Expected values computed independently (the documented algorithm in Python's hmac and hashlib, which gives
+    // the test suite's own get-vanilla signature above).
+    const string DescribeStream = "{\"StreamArn\":\"arn:aws:dynamodb:eu-west-2:123456789012:table/cruddur-messages/stream/2026-11-30T05:00:00.000\"}";
+    static readonly DateTime At = new(2026, 11, 30, 5, 15, 0, DateTimeKind.Utc);
+    static readonly Dictionary<string, string> StreamsHeaders = new()
+    {
+        ["content-type"] = "application/x-amz-json-1.0", ["x-amz-target"] = "DynamoDBStreams_20120810.DescribeStream",
+    };
+
+    [Fact]
+    public void A_streams_request_signed_with_a_session_token_signs_the_token_too()
+    {
+        var auth = Authorization("POST", "https://streams.dynamodb.eu-west-2.amazonaws.com", StreamsHeaders, DescribeStream,
+            new("ASIAEXAMPLEKEY", Secret, "IQoJb3JpZ2luX2VjEXAMPLETOKEN"), "eu-west-2", "dynamodb", At);
+
+        Assert.Equal("AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEKEY/20261130/eu-west-2/dynamodb/aws4_request, "
+            + "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, "
+            + "Signature=b203f41e8251eb655b76d0a446ed68cb193a0d530b4241315beba3d1d2afb48d", auth);
+    }
+
+    [Fact]
+    public void An_endpoint_with_a_path_and_a_port_signs_that_path_and_host()
+    {
+        var auth = Authorization("POST", "http://127.0.0.1:8443/ddb/streams/", StreamsHeaders, DescribeStream,
+            new("AKIDEXAMPLE", Secret, null), "eu-west-2", "dynamodb", At);
+
+        Assert.Equal("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-2/dynamodb/aws4_request, "
+            + "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+            + "Signature=a9f7d5f809e499c03d13a560c6315fe82562dbcd6ab84d5ed8e13de4fba4ff75", auth);
+    }
+
+    [Fact]
+    public void The_streams_endpoint_is_its_own_variable_then_the_dynamodb_one_then_aws_in_the_regions_partition()
+    {
+        var prod = new DdbContext(true, "t", null, "cn-north-1", "default");
+        Assert.Equal("https://streams.dynamodb.cn-north-1.amazonaws.com.cn/", StreamsApi.Endpoint(prod, _ => null).ToString());
+        Assert.Equal("https://streams.dynamodb.eu-west-2.amazonaws.com/", StreamsApi.Endpoint(prod with { Region = "eu-west-2" }, _ => null).ToString());
+        Assert.Equal("http://localhost:9000/", StreamsApi.Endpoint(prod with { Endpoint = "http://localhost:9000" }, _ => null).ToString());
+        Assert.Equal("http://proxy:1/s/", StreamsApi.Endpoint(prod with { Endpoint = "http://localhost:9000" },
+            n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "http://proxy:1/s/" : null).ToString());
+        var local = new DdbContext(false, "t", "http://localhost:8000", "us-east-1", "default");
+        Assert.Equal(2, Assert.Throws<UserError>(() => StreamsApi.Endpoint(local,
+            n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "https://streams.dynamodb.us-east-1.amazonaws.com" : null)).ExitCode);
     }
 }
