@@ -156,7 +156,7 @@ public static class Cli
                 && parsed.GetResult(option) is not null)
                 return help.Invoke(parsed); // also when a required argument is missing: `drop --help`
             if (parsed.Errors.Count > 0)
-                throw new UserError($"{parsed.Errors[0].Message} (see {Name} --help)", 2);
+                throw new UserError($"{ParseError(parsed.Errors[0].Message, command)} (see {Name} --help)", 2);
             if (parsed.Action is not null) // --help, --version
                 return parsed.Invoke();
             if (prod && _localOnly)
@@ -196,6 +196,19 @@ public static class Cli
             if (Debug) Console.Error.WriteLine(Secrets.Scrub(e.ToString()));
             return code;
         }
+    }
+
+    /// <summary>The parser's error in the script's words: no .NET type names, the missing argument by name.</summary>
+    public static string ParseError(string message, Command command)
+    {
+        var value = System.Text.RegularExpressions.Regex.Match(message, "^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'");
+        if (value.Success)
+            return $"{value.Groups[2].Value} takes {(value.Groups[3].Value.Contains("Int", StringComparison.Ordinal) ? "a whole number" : "another kind of value")}, "
+                + $"not '{value.Groups[1].Value}'";
+        if (message.StartsWith("Required argument missing", StringComparison.Ordinal)
+            && command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0) is { } missing)
+            return $"{missing.Name} is missing: {missing.Description}";
+        return message.TrimEnd('.');
     }
 
     /// <summary>What went wrong, in one line a user can act on, and the exit code.</summary>

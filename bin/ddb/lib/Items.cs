@@ -33,15 +33,16 @@ public static class Conversation
     public static List<Message> Read(string path)
     {
         string[] lines;
+        var name = path == StandardInput ? "standard input" : path;
         try
         {
             lines = path == StandardInput ? Console.In.ReadToEnd().Split('\n') : File.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserError($"cannot read the conversation file {path}: {e.Message}");
+            throw new UserError(path == StandardInput ? $"cannot read the conversation from standard input: {e.Message}"
+                : $"cannot read the conversation file {path}: {e.Message}");
         }
-        var name = path == StandardInput ? "standard input" : path;
         var messages = new List<Message>();
         for (var i = 0; i < lines.Length; i++)
         {

@@ -62,8 +62,18 @@ public sealed class Seeder : IDisposable
                 + "(./bin/ddb/schema-load lists the differences)");
         var group = Items.GroupUuid(me, other);
         Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
-        return new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
+        var seeder = new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
+        if (!seeder.Pace.Unlimited) // paced: the estimate counts the rows an earlier run left, which are deleted one by one
+            seeder.Existing = (await Throughput.Read(token => ddb.QueryAsync(new QueryRequest
+            {
+                TableName = ctx.Table, KeyConditionExpression = "pk = :pk", Select = Select.COUNT,
+                ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + group) },
+            }, token), ct)).Count ?? 0;
+        return seeder;
     }
+
+    /// <summary>Message rows the conversation held before this run (counted in prod only, for the estimate).</summary>
+    public int Existing { get; private set; }
 
     /// <summary>The conversation's rows, its messages ending at <paramref name="now"/>, then its two group rows.</summary>
     static IEnumerable<Item> Rows(User me, User other, string group, List<Message> messages, DateTime now) =>

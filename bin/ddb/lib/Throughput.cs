@@ -223,23 +223,36 @@ public static class Throughput
     public static async IAsyncEnumerable<Item> Scan(IAmazonDynamoDB ddb, string table, int segments, long? limit,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        long count = 0, read = 0; // items handed to the caller, items read
+        long count = 0, reserved = 0, read = 0; // items handed to the caller; read or being read; read
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pages = Channel.CreateBounded<List<Item>>(segments);
+        // With a limit, each page asks only for what no other segment has reserved, so that all of them together
+        // read no more than the limit; a segment with nothing left to ask for waits while pages are in flight,
+        // since they may bring fewer items than they asked for.
+        async Task<int> Reserve(CancellationToken token)
+        {
+            while (true)
+            {
+                var was = Interlocked.Read(ref reserved);
+                var take = (int)Math.Min(limit!.Value - was, 10_000);
+                if (take > 0 && Interlocked.CompareExchange(ref reserved, was + take, was) == was) return take;
+                if (take <= 0 && Interlocked.Read(ref read) >= limit) return 0;
+                if (take <= 0) await Task.Delay(5, token);
+            }
+        }
         var producers = Task.WhenAll(Enumerable.Range(0, segments).Select(async segment =>
         {
             var request = new ScanRequest { TableName = table, Segment = segments > 1 ? segment : null, TotalSegments = segments > 1 ? segments : null };
             do
             {
-                request.Limit = limit is { } max ? (int)Math.Clamp(max - Interlocked.Read(ref read), 1, 10_000) : null;
+                if (limit is not null && (request.Limit = await Reserve(stop.Token)) == 0) break;
                 var page = await Read(token => ddb.ScanAsync(request, token), stop.Token);
-                if (page.Items is { Count: > 0 } items)
-                {
-                    Interlocked.Add(ref read, items.Count);
-                    await pages.Writer.WriteAsync(items, stop.Token);
-                }
+                var items = page.Items ?? [];
+                Interlocked.Add(ref read, items.Count);
+                if (limit is not null) Interlocked.Add(ref reserved, items.Count - request.Limit!.Value); // what the page did not use
+                if (items.Count > 0) await pages.Writer.WriteAsync(items, stop.Token);
                 request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            } while (request.ExclusiveStartKey is not null && !(Interlocked.Read(ref read) >= limit));
+            } while (request.ExclusiveStartKey is not null);
         })).ContinueWith(t => pages.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {

@@ -22,6 +22,7 @@ public sealed class LocalScriptTests
             var up = Local(port, "up", "--in-memory");
             Assert.True(up.ExitCode == 0, up.ToString());
             Assert.Contains($"DynamoDB Local answers on http://localhost:{port}", up.Stderr);
+            Assert.Contains($"export AWS_ENDPOINT_URL_DYNAMODB=http://localhost:{port}", up.Stderr); // the scripts would still go to 8000
             Assert.True(Repo.Answers(port));
 
             var again = Local(port, "up", "--in-memory");
@@ -30,6 +31,7 @@ public sealed class LocalScriptTests
             var status = Local(port, "status");
             Assert.Equal(0, status.ExitCode);
             Assert.Contains("running (jar, pid", status.Stdout);
+            Assert.Contains("data: in memory (gone when it stops)", status.Stdout);
         }
         finally
         {
@@ -97,5 +99,18 @@ public sealed class LocalScriptTests
         var r = Local(Repo.FreePort(), "sideways");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("Usage: ./bin/ddb/local up", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("build")]
+    [InlineData("workspace")]
+    public void The_bash_helpers_show_their_usage_with_help_and_exit_0(string helper)
+    {
+        var r = Repo.Exec(Scripts.Command(Repo.Path_("bin", "ddb", helper), ["--help"]));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"Usage: ./bin/ddb/{helper}", r.Stdout);
+        Assert.Equal("", r.Stderr);
     }
 }

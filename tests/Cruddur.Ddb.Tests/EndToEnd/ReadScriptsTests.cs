@@ -67,6 +67,13 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var scans = proxy.Requests.Where(q => q.Operation == "Scan").ToList();
         var request = JsonDocument.Parse(Assert.Single(scans).Body).RootElement;
         Assert.Equal(1, request.GetProperty("Limit").GetInt32()); // one item read, not a 1 MB page
+
+        var seven = RunWith("scan", env, "--json", "--limit", "7", "--segments", "4");
+
+        Assert.True(seven.ExitCode == 0, seven.ToString());
+        Assert.Equal(7, seven.StdoutLines.Length);
+        var read = proxy.Answers.Where(a => a.Operation == "Scan").Sum(a => JsonDocument.Parse(a.Body).RootElement.GetProperty("Count").GetInt32());
+        Assert.Equal(1 + 7, read); // the first scan's one item, then seven: the four segments together read no more than the limit
     }
 
     [Fact]

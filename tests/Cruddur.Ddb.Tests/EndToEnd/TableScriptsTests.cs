@@ -176,9 +176,49 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public async Task The_mend_commands_schema_load_prints_work_in_the_order_printed_and_leave_no_difference()
+    {
+        await Ddb.Client.CreateTableAsync(new CreateTableRequest // the right keys; on demand, a keys-only stream, no index
+        {
+            TableName = Table, BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new() { AttributeName = "pk", AttributeType = ScalarAttributeType.S }, new() { AttributeName = "sk", AttributeType = ScalarAttributeType.S }],
+            KeySchema = [new() { AttributeName = "pk", KeyType = KeyType.HASH }, new() { AttributeName = "sk", KeyType = KeyType.RANGE }],
+            StreamSpecification = new() { StreamEnabled = true, StreamViewType = StreamViewType.KEYS_ONLY },
+        });
+        await Ddb.Client.PutItemAsync(Table, new() { ["pk"] = new() { S = "keep" }, ["sk"] = new() { S = "me" } });
+        var drift = Run("schema-load");
+        Assert.Equal(1, drift.ExitCode);
+        var commands = drift.StderrLines.Where(l => l.StartsWith("[differs]")).Select(l => l[(l.IndexOf("mend in place: ") + "mend in place: ".Length)..]).ToList();
+        Assert.Equal(3, commands.Count);
+
+        foreach (var command in commands) // the AWS CLI, as a user would paste them
+        {
+            var r = Repo.Exec(Scripts.Command("bash", ["-c", command], new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "cruddurlocal", ["AWS_SECRET_ACCESS_KEY"] = "cruddurlocal", ["AWS_DEFAULT_REGION"] = "us-east-1",
+            }));
+            Assert.True(r.ExitCode == 0, $"{command}\n{r}");
+        }
+
+        var mended = Run("schema-load");
+        Assert.True(mended.ExitCode == 0, mended.ToString());
+        Assert.DoesNotContain("[differs]", mended.Stderr);
+        Assert.Equal(1, await Ddb.Count(Table)); // every item kept
+    }
+
+    [Fact]
     public void Drop_without_a_table_name_is_a_usage_error()
     {
-        AssertFails(Run("drop"), 2, "Required argument missing");
+        AssertFails(Run("drop"), 2, "drop: TABLE is missing: ");
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_kind_is_named_without_dotnet_type_names()
+    {
+        var r = Run("scan", "--limit", "abc");
+
+        AssertFails(r, 2, "scan: --limit takes a whole number, not 'abc' (see scan --help)");
+        Assert.DoesNotContain("System.", r.Stderr);
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed class FaultProxy : LoopbackServer
 
     public int Partial => _partial;
 
+    /// <summary>Every answer passed through: the operation and the body DynamoDB answered with.</summary>
+    public ConcurrentQueue<(string Operation, string Body)> Answers { get; } = new();
+
     /// <summary>Every request: the operation (X-Amz-Target without the service prefix), its body, the access key id that signed it.</summary>
     public ConcurrentQueue<(string Operation, string Body, string AccessKey)> Requests { get; } = new();
 
@@ -99,6 +102,7 @@ public sealed class FaultProxy : LoopbackServer
                     forward.Headers.TryAddWithoutValidation(name, ctx.Request.Headers[name]);
             using var response = await _upstream.SendAsync(forward);
             var text = await response.Content.ReadAsStringAsync();
+            Answers.Enqueue((operation, text));
             if (unprocessed is not null && response.IsSuccessStatusCode)
             {
                 var result = JsonNode.Parse(text)!.AsObject();
