@@ -125,7 +125,7 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var mine = Ok("patterns/list-conversations");
         var theirs = JsonDocument.Parse(Ok("patterns/list-conversations", "--handle", "bayko", "--json").Stdout).RootElement;
 
-        Assert.Matches(@"consumed capacity: [0-9.]+ read units \(1 message groups of user " + Users.Me.Uuid, mine.Stdout);
+        Assert.Matches(@"consumed capacity: [0-9.]+ read units \(1 message group of user " + Users.Me.Uuid, mine.Stdout);
         Assert.Matches(@"\| bayko +\| Andrew Bayko +\| \d{4}-\d\d-\d\d \d\d:\d\d [AP]M \| Then prod\. Carefully\. +\|", mine.Stdout);
         var group = Assert.Single(theirs.GetProperty("message_groups").EnumerateArray());
         Assert.Equal("andrewbrown", group.GetProperty("user_handle").GetString());

@@ -301,7 +301,10 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     public async Task Seeds_run_at_the_same_time_leave_one_whole_conversation(int runs)
     {
         Ok("schema-load");
-        var seeds = Enumerable.Range(0, runs).Select(_ => Task.Run(() => Run("seed"))).ToArray();
+        // about 2 s of writing each (the proxy admits 60 items/s), so that the runs overlap however slowly they start
+        using var slow = new FaultProxy(Ddb.Endpoint, admitItemsPerSecond: 60);
+        var env = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = slow.Endpoint };
+        var seeds = Enumerable.Range(0, runs).Select(_ => Task.Run(() => RunWith("seed", env))).ToArray();
         var results = await Task.WhenAll(seeds);
 
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));

@@ -111,7 +111,7 @@ public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var r = RunWith("list-tables", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint });
 
         AssertFails(r, 1, $"{endpoint} accepted the connection but did not answer within 20 s (2 tries)");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}"); // 2 tries of 20 s, and start-up
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"took {watch.Elapsed}"); // 2 tries of 20 s, and a start-up that is slow while every test runs
     }
 
     [Theory]
