@@ -111,6 +111,9 @@ public static class Items
 
     // ---- rows -------------------------------------------------------------------------------
 
+    /// <summary>The index the app's messaging Lambda queries by message_group_uuid: it holds the group rows only.</summary>
+    public const string GroupIndex = "message-group-sk-index";
+
     /// <summary>The attribute naming the seed run that wrote a row (the run's id); rows the app, the stream
     /// or the Lambda wrote never carry it, so a later seed run can tell its own rows from theirs.</summary>
     public const string SeededBy = "seeded_by";

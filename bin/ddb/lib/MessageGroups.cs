@@ -67,7 +67,7 @@ public static class MessageGroups
     {
         var query = new QueryRequest
         {
-            TableName = table, IndexName = MessagesTable.GroupIndex, KeyConditionExpression = "message_group_uuid = :g",
+            TableName = table, IndexName = Items.GroupIndex, KeyConditionExpression = "message_group_uuid = :g",
             ExpressionAttributeValues = new() { [":g"] = new() { S = group } },
         };
         var rows = new List<Item>();

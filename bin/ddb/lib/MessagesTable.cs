@@ -10,7 +10,7 @@ public static class MessagesTable
     /// so that a lease left by a killed run goes by itself (schema-load turns TTL on for it).</summary>
     public const string TtlAttribute = "ttl";
 
-    public const string GroupIndex = "message-group-sk-index";
+    public const string GroupIndex = Items.GroupIndex;
     public const long ReadCapacity = 5;
     public const long WriteCapacity = 5;
 
@@ -93,7 +93,7 @@ public static class MessagesTable
             Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
                 Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits),
                 Fix.InPlace, $"{update} --provisioned-throughput {throughput}");
-        // NEW_AND_OLD_IMAGES carries everything NEW_IMAGE does: the messaging Lambda and ./bin/ddb/stream read either
+        // NEW_AND_OLD_IMAGES carries everything NEW_IMAGE does: the messaging Lambda and the stream script read either
         var stream = live.StreamSpecification is { StreamEnabled: true } s
             ? s.StreamViewType == StreamViewType.NEW_AND_OLD_IMAGES ? $"on, {StreamViewType.NEW_IMAGE.Value}" : $"on, {s.StreamViewType?.Value}"
             : "off";

@@ -1,5 +1,5 @@
-// What the scripts print: human tables on stdout (like the AWS CLI's --output table), JSON with --json,
-// items one per line, and progress on a terminal. Colours only on a terminal and never with NO_COLOR.
+// What the scripts print: human tables on stdout (like the AWS CLI's --output table), fields, plain
+// JSON with --json, and progress on a terminal. Colours only on a terminal and never with NO_COLOR.
 using System.Diagnostics;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -55,110 +55,6 @@ public static class Output
         return text.ToString();
     }
 
-    /// <summary>The fields that describe a table, shared by schema-load and describe-table; the
-    /// protection lines only with <paramref name="protection"/> (schema-load says them its own way).</summary>
-    public static IEnumerable<(string, string)> TableFields(TableDescription t, bool protection = true)
-    {
-        static string Keys(IEnumerable<KeySchemaElement>? k) =>
-            k is null ? "-" : string.Join(", ", k.Select(e => $"{e.AttributeName} ({e.KeyType?.Value})"));
-        static string Capacity(ProvisionedThroughputDescription? p) =>
-            p is null ? "-" : $"{p.ReadCapacityUnits ?? 0} read / {p.WriteCapacityUnits ?? 0} write";
-        var billing = t.BillingModeSummary?.BillingMode?.Value ?? "PROVISIONED";
-        yield return ("status", t.TableStatus?.Value ?? "-");
-        yield return ("key", Keys(t.KeySchema));
-        yield return ("attributes", string.Join(", ", (t.AttributeDefinitions ?? []).Select(a => $"{a.AttributeName} ({a.AttributeType?.Value})")));
-        yield return ("billing", billing == "PROVISIONED" ? $"PROVISIONED, {Capacity(t.ProvisionedThroughput)}" : billing);
-        foreach (var g in t.GlobalSecondaryIndexes ?? [])
-            yield return ("index", $"{g.IndexName}: {Keys(g.KeySchema)}, projection {g.Projection?.ProjectionType?.Value}, "
-                + (billing == "PROVISIONED" ? Capacity(g.ProvisionedThroughput) + ", " : "") + (g.IndexStatus?.Value ?? "-"));
-        yield return ("stream", t.StreamSpecification is { StreamEnabled: true } s
-            ? $"{s.StreamViewType?.Value} {t.LatestStreamArn}" : "off");
-        yield return ("items", $"{t.ItemCount ?? 0} (about {Bytes(t.TableSizeBytes ?? 0)}, refreshed by DynamoDB every ~6 hours)");
-        if (protection)
-        {
-            yield return ("deletion protection", t.DeletionProtectionEnabled == true ? "on" : "off");
-            yield return ("encryption", Encryption(t.SSEDescription, t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true));
-        }
-        yield return ("created", t.CreationDateTime?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'") ?? "-");
-        yield return ("arn", t.TableArn ?? "-");
-    }
-
-    /// <summary>Encryption at rest as DynamoDB reports it. A KMS key ARN is always key/&lt;id&gt;, whether it is the
-    /// AWS managed key (aws/dynamodb) or a customer's: telling them apart would take KMS DescribeKey.</summary>
-    public static string Encryption(SSEDescription? sse, bool local) => sse switch
-    {
-        null when local => "not reported (DynamoDB Local does not encrypt)",
-        null => "AWS owned key",
-        { Status: var s } when s == SSEStatus.ENABLED => $"KMS key {sse.KMSMasterKeyArn ?? "(ARN not reported)"}",
-        { Status: var s } when s == SSEStatus.DISABLED => "AWS owned key",
-        _ => $"KMS, {sse.Status?.Value ?? "status unknown"}" + (sse.KMSMasterKeyArn is { } arn ? $" (key {arn})" : ""),
-    };
-
-    /// <summary>
-    /// A table's description as one JSON object of data: numbers as numbers, lists as arrays, sizes in
-    /// bytes, times in ISO 8601, absent things as null (the shape is in the README).
-    /// </summary>
-    public static void TableJson(Utf8JsonWriter w, TableDescription t)
-    {
-        static void Keys(Utf8JsonWriter w, IEnumerable<KeySchemaElement>? keys)
-        {
-            w.WriteStartArray("key");
-            foreach (var k in keys ?? []) { w.WriteStartObject(); w.WriteString("name", k.AttributeName); w.WriteString("type", k.KeyType?.Value); w.WriteEndObject(); }
-            w.WriteEndArray();
-        }
-        static void Capacity(Utf8JsonWriter w, ProvisionedThroughputDescription? p)
-        {
-            if (p?.ReadCapacityUnits is > 0 || p?.WriteCapacityUnits is > 0)
-            {
-                w.WriteNumber("read_capacity_units", p.ReadCapacityUnits ?? 0);
-                w.WriteNumber("write_capacity_units", p.WriteCapacityUnits ?? 0);
-            }
-            else { w.WriteNull("read_capacity_units"); w.WriteNull("write_capacity_units"); }
-        }
-        var local = t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true;
-        w.WriteStartObject();
-        w.WriteString("name", t.TableName);
-        w.WriteString("status", t.TableStatus?.Value);
-        Keys(w, t.KeySchema);
-        w.WriteStartObject("attributes");
-        foreach (var a in t.AttributeDefinitions ?? []) w.WriteString(a.AttributeName, a.AttributeType?.Value);
-        w.WriteEndObject();
-        w.WriteString("billing_mode", t.BillingModeSummary?.BillingMode?.Value ?? "PROVISIONED");
-        Capacity(w, t.ProvisionedThroughput);
-        w.WriteStartArray("indexes");
-        foreach (var g in t.GlobalSecondaryIndexes ?? [])
-        {
-            w.WriteStartObject();
-            w.WriteString("name", g.IndexName);
-            Keys(w, g.KeySchema);
-            w.WriteString("projection", g.Projection?.ProjectionType?.Value);
-            Capacity(w, g.ProvisionedThroughput);
-            w.WriteString("status", g.IndexStatus?.Value);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        if (t.StreamSpecification is { StreamEnabled: true } s)
-        {
-            w.WriteStartObject("stream");
-            w.WriteString("view_type", s.StreamViewType?.Value);
-            w.WriteString("arn", t.LatestStreamArn);
-            w.WriteEndObject();
-        }
-        else w.WriteNull("stream");
-        w.WriteNumber("item_count", t.ItemCount ?? 0);
-        w.WriteNumber("size_bytes", t.TableSizeBytes ?? 0);
-        w.WriteBoolean("deletion_protection", t.DeletionProtectionEnabled == true);
-        w.WriteStartObject("encryption");
-        w.WriteString("type", t.SSEDescription is { Status: var st } && st == SSEStatus.ENABLED ? "KMS" : local ? null : "AWS_OWNED"); // DynamoDB Local does not encrypt
-        w.WriteString("kms_key_arn", t.SSEDescription?.KMSMasterKeyArn);
-        w.WriteEndObject();
-        if (t.CreationDateTime is { } created) w.WriteString("created", created.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")); else w.WriteNull("created");
-        w.WriteString("arn", t.TableArn);
-        w.WriteEndObject();
-    }
-
-    static string Bytes(long b) => b < 1024 ? $"{b} B" : b < 1 << 20 ? $"{b / 1024.0:0.#} KiB" : $"{b / 1048576.0:0.#} MiB";
-
     // ---- JSON -------------------------------------------------------------------------------
 
     static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -166,14 +62,14 @@ public static class Output
     public static Utf8JsonWriter JsonWriter(Stream stream, bool indented = false) =>
         new(stream, JsonOptions with { Indented = indented });
 
-    /// <summary>An item as plain JSON ({"pk": "..."}), or with the type wrappers ({"pk": {"S": "..."}}) when raw.</summary>
-    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item, bool raw)
+    /// <summary>An item as plain JSON: {"pk": "...", "n": 3}, values without DynamoDB's type wrappers.</summary>
+    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
     {
         w.WriteStartObject();
         foreach (var (name, value) in item)
         {
             w.WritePropertyName(name);
-            if (raw) WriteRaw(w, value); else WritePlain(w, value);
+            WritePlain(w, value);
         }
         w.WriteEndObject();
     }
@@ -197,36 +93,6 @@ public static class Output
         else if (v.BS is not null) { w.WriteStartArray(); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
         else w.WriteNullValue();
     }
-
-    static void WriteRaw(Utf8JsonWriter w, AttributeValue v)
-    {
-        w.WriteStartObject();
-        if (v.S is not null) w.WriteString("S", v.S);
-        else if (v.N is not null) w.WriteString("N", v.N);
-        else if (v.BOOL is { } b) w.WriteBoolean("BOOL", b);
-        else if (v.NULL == true) w.WriteBoolean("NULL", true);
-        else if (v.B is not null) w.WriteBase64String("B", v.B.ToArray());
-        else if (v.M is not null)
-        {
-            w.WriteStartObject("M");
-            foreach (var (k, x) in v.M) { w.WritePropertyName(k); WriteRaw(w, x); }
-            w.WriteEndObject();
-        }
-        else if (v.L is not null) { w.WriteStartArray("L"); foreach (var x in v.L) WriteRaw(w, x); w.WriteEndArray(); }
-        else if (v.SS is not null) { w.WriteStartArray("SS"); foreach (var s in v.SS) w.WriteStringValue(s); w.WriteEndArray(); }
-        else if (v.NS is not null) { w.WriteStartArray("NS"); foreach (var n in v.NS) w.WriteStringValue(n); w.WriteEndArray(); }
-        else if (v.BS is not null) { w.WriteStartArray("BS"); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
-        w.WriteEndObject();
-    }
-
-    /// <summary>
-    /// Standard output written with write(2) on file descriptor 1. .NET's console stream ignores EPIPE,
-    /// so `scan | head -1` would read the whole table into a closed pipe, and a FileStream keeps an
-    /// offset of its own, so `(scan; scan) > f` would overwrite: this one writes where the shell's
-    /// descriptor points (appending after what others wrote) and throws <see cref="ReaderGone"/> when
-    /// the reader has gone away, which Cli.Run turns into a quiet exit 0.
-    /// </summary>
-    public static Stream OpenStdout() => new StdoutStream();
 
     /// <summary>Writes one JSON document (an object or array built by <paramref name="write"/>) to stdout.</summary>
     public static void Json(Action<Utf8JsonWriter> write)
@@ -314,72 +180,4 @@ public static class Output
         var left = done > 0 && share < 1 ? $", about {Math.Ceiling(elapsed.TotalSeconds * (1 - share) / share):0} s left" : "";
         return $"{label} [{new string('#', filled)}{new string('.', 20 - filled)}] {share * 100,3:0}% {done} of {total} items{left}";
     }
-}
-
-/// <summary>Items one per line on a stream: JSON lines (plain values, or DynamoDB's type wrappers when raw), or readable text.</summary>
-public sealed class ItemLines(Stream stream, bool json, bool raw) : IDisposable
-{
-    readonly Utf8JsonWriter _json = Output.JsonWriter(stream);
-    readonly StreamWriter _text = new(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { AutoFlush = false };
-
-    public void Write(Dictionary<string, AttributeValue> item)
-    {
-        if (json || raw)
-        {
-            _json.Reset(stream);
-            Output.WriteItem(_json, item, raw);
-            _json.Flush();
-            stream.WriteByte((byte)'\n');
-            return;
-        }
-        _text.Write($"{Output.Plain(item.GetValueOrDefault("pk")),-46} {Output.Plain(item.GetValueOrDefault("sk")),-33}");
-        foreach (var (name, value) in item.Where(kv => kv.Key is not ("pk" or "sk")).OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            _text.Write($" {name}={Output.Clip(Output.Plain(value), 60)}");
-        _text.Write('\n');
-        _text.Flush();
-    }
-
-    public void Dispose()
-    {
-        _json.Dispose();
-        _text.Dispose();
-    }
-}
-/// <summary>File descriptor 1 through write(2): the shared file offset, EPIPE as <see cref="ReaderGone"/>.</summary>
-sealed class StdoutStream : Stream
-{
-    const int EINTR = 4, EAGAIN = 11, EPIPE = 32;
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write", SetLastError = true)]
-    static extern nint Write(int fd, ref byte buffer, nint count);
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var n = Write(1, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer), buffer.Length);
-            if (n >= 0)
-            {
-                buffer = buffer[(int)n..];
-                continue;
-            }
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno == EPIPE) throw new ReaderGone();
-            if (errno == EAGAIN) Thread.Sleep(1); // a non-blocking descriptor that is full: wait for the reader
-            else if (errno != EINTR)
-                throw new IOException($"cannot write to standard output: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
-        }
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void WriteByte(byte value) => Write([value]);
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

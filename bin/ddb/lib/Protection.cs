@@ -23,7 +23,7 @@ public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescripti
         backups is null ? Pitr.NotSupported
             : backups.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED ? Pitr.On : Pitr.Off,
         t.SSEDescription,
-        t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true);
+        Tables.IsLocal(t));
 
     /// <summary>
     /// The protection lines of a summary: what the table has, and why, where the user declined a guard
@@ -42,7 +42,7 @@ public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescripti
                 _ => asked.PointInTimeRecovery ? "off" : $"off (declined: {declinedBy.Pitr})",
             }),
         };
-        var encryption = Output.Encryption(p.Encryption, p.Local);
+        var encryption = TableSummary.Encryption(p.Encryption, p.Local);
         if (!p.Local && p.Encryption is null)
             encryption += !asked.ManagedKey ? $" (declined: {declinedBy.ManagedKey})"
                 : created ? ""

@@ -58,8 +58,7 @@ public sealed class Seeder : IDisposable
     {
         var table = (await ddb.DescribeTableAsync(ctx.Table, ct)).Table;
         if (MessagesTable.ShapeProblem(table) is { } problem)
-            throw new UserError($"table {ctx.Table} is not shaped like cruddur-messages: {problem}; nothing written "
-                + "(./bin/ddb/schema-load lists the differences)");
+            throw new NotShaped(ctx.Table, problem);
         var group = Items.GroupUuid(me, other);
         Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
         var seeder = new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);

@@ -27,9 +27,9 @@ public static class ChangeLines
                     w.WriteString("sequence_number", c.Sequence);
                     if (c.At is { } at) w.WriteString("approximate_time", at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")); else w.WriteNull("approximate_time");
                     w.WritePropertyName("keys");
-                    Output.WriteItem(w, c.Keys, raw: false);
+                    Output.WriteItem(w, c.Keys);
                     w.WritePropertyName("new_image");
-                    if (c.NewImage is { } image) Output.WriteItem(w, image, raw: false); else w.WriteNullValue();
+                    if (c.NewImage is { } image) Output.WriteItem(w, image); else w.WriteNullValue();
                     w.WriteEndObject();
                 }
                 text.Append(Encoding.UTF8.GetString(ms.ToArray())).Append('\n');
@@ -57,7 +57,7 @@ public static class Streams
     {
         var t = (await ddb.DescribeTableAsync(table, ct)).Table;
         return t.StreamSpecification?.StreamEnabled == true && t.LatestStreamArn is { } arn ? arn
-            : throw new UserError($"table {table} has no stream turned on: ./bin/ddb/schema-load shows the command that turns it on");
+            : throw new NoStream(table);
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public static class Streams
                     if (once) return;
                     if (count == 0) await Task.Delay(poll, ct);
                 }
-                catch (Exception e) when (!once && !ct.IsCancellationRequested && e is not UserError)
+                catch (Exception e) when (!once && !ct.IsCancellationRequested && e is not (UserError or NoStream))
                 {
                     if (!failing) events.Trouble(e);
                     failing = true;

@@ -105,7 +105,7 @@ public sealed class StreamsApi(DdbContext ctx, Uri endpoint) : IStreamsApi, IDis
             var d = record.GetProperty("dynamodb");
             changes.Add(new Change(record.GetProperty("eventName").GetString()!, d.GetProperty("SequenceNumber").GetString()!,
                 d.TryGetProperty("ApproximateCreationDateTime", out var at) ? DateTime.UnixEpoch.AddSeconds(at.GetDouble()) : null,
-                Image(d.GetProperty("Keys")), d.TryGetProperty("NewImage", out var image) ? Image(image) : null));
+                AttributeJson.Read(d.GetProperty("Keys")), d.TryGetProperty("NewImage", out var image) ? AttributeJson.Read(image) : null));
         }
         return (changes, r.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null);
     }
@@ -175,28 +175,6 @@ public sealed class StreamsApi(DdbContext ctx, Uri endpoint) : IStreamsApi, IDis
     sealed class SkewedClock(TimeSpan offset) : Exception("the request's time is too far from the server's")
     {
         public TimeSpan Offset { get; } = offset;
-    }
-
-    /// <summary>An item in DynamoDB's JSON ({"pk": {"S": "..."}}) as the SDK's attribute values.</summary>
-    public static Item Image(JsonElement json) => json.EnumerateObject().ToDictionary(p => p.Name, p => Value(p.Value));
-
-    static AttributeValue Value(JsonElement v)
-    {
-        var (type, x) = v.EnumerateObject().Select(p => (p.Name, p.Value)).First();
-        return type switch
-        {
-            "S" => new() { S = x.GetString() },
-            "N" => new() { N = x.GetString() },
-            "BOOL" => new() { BOOL = x.GetBoolean() },
-            "NULL" => new() { NULL = true },
-            "B" => new() { B = new MemoryStream(x.GetBytesFromBase64()) },
-            "M" => new() { M = Image(x) },
-            "L" => new() { L = x.EnumerateArray().Select(Value).ToList() },
-            "SS" => new() { SS = x.EnumerateArray().Select(e => e.GetString()!).ToList() },
-            "NS" => new() { NS = x.EnumerateArray().Select(e => e.GetString()!).ToList() },
-            "BS" => new() { BS = x.EnumerateArray().Select(e => new MemoryStream(e.GetBytesFromBase64())).ToList() },
-            _ => throw new AmazonDynamoDBException($"unknown attribute type {type} in a stream record"),
-        };
     }
 
     public void Dispose() => _http.Dispose();

@@ -7,6 +7,9 @@ namespace Cruddur.Ddb;
 
 public static class Tables
 {
+    /// <summary>Whether DynamoDB Local serves the table: its ARNs are in the made-up region "ddblocal".</summary>
+    public static bool IsLocal(TableDescription t) => t.TableArn?.Contains(":ddblocal:", StringComparison.Ordinal) == true;
+
     /// <summary>The table's description, or null when there is no such table.</summary>
     public static async Task<TableDescription?> TryDescribe(IAmazonDynamoDB client, string table, CancellationToken ct)
     {

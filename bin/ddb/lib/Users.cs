@@ -61,7 +61,7 @@ public static class Users
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
-            throw new UserError($"{where} has no users table: load the app's schema first (./bin/db/setup)");
+            throw new UserError($"{where} has no users table: load the app's schema into it first");
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {

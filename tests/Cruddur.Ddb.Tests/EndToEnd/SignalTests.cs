@@ -11,10 +11,12 @@ namespace Cruddur.Ddb.Tests;
 /// </summary>
 public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 {
+    /// <summary>Waits until the table holds <paramref name="atLeast"/> items: the seed has begun writing.</summary>
     async Task WaitForItems(int atLeast)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (await Ddb.Count(Table) < atLeast && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(await Ddb.Count(Table) >= atLeast, $"the seed had not written {atLeast} items after 60 s");
     }
 
     [Fact]
@@ -38,11 +40,14 @@ public sealed class SignalTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Ok("schema-load");
         using var seed = Start("seed", ["--groups", "40", "--messages", "2000"]);
         await WaitForItems(500);
+        var program = Assert.Single(Watched.Children(seed.Id)); // `dotnet FILE` runs the program as the launcher's child
 
         Process.Start("kill", ["-KILL", seed.Id.ToString()])!.WaitForExit();
-        await Task.Delay(1500); // the orphan notices within 250 ms, then the requests in flight finish
+        var clock = Stopwatch.StartNew();
+        while (Directory.Exists($"/proc/{program}") && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        Assert.False(Directory.Exists($"/proc/{program}"), "the orphaned program went on after its launcher was killed");
         var after = await Ddb.Count(Table);
-        await Task.Delay(2000);
+        await Task.Delay(2000); // a window in which nothing may happen: no event marks that nothing more is written
 
         Assert.Equal(after, await Ddb.Count(Table));
     }

@@ -36,6 +36,15 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             ExpressionAttributeValues = new() { [":g"] = new() { S = Group } },
         })).Items;
 
+    /// <summary>Waits for the follower's first checkpoint, saved after its first pass over the stream.</summary>
+    async Task FirstPassDone()
+    {
+        var dir = Path.Combine(_cache, "cruddur-ddb");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(Directory.Exists(dir) && Directory.GetFiles(dir, "stream-*.json").Length > 0) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(Directory.Exists(dir) && Directory.GetFiles(dir, "stream-*.json").Length > 0, "the follower saved no checkpoint in 60 s");
+    }
+
     async Task AssertBothGroupRowsEndWith(string sk, string text)
     {
         var rows = await GroupRows();
@@ -50,8 +59,8 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Ok("seed");
         using var stream = Start("stream", [], ownProcessGroup: true);
         var stderr = stream.StandardError.ReadToEndAsync();
-        var stdout = stream.StandardOutput.ReadToEndAsync();
-        await Task.Delay(3000); // following: it has read what seed wrote
+        var stdout = new Watched(stream.StandardOutput);
+        await FirstPassDone(); // following now: it has read what seed wrote
 
         var sk = await Post("posted from the app");
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -63,7 +72,7 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         await AssertBothGroupRowsEndWith(sk, "posted from the app");
         Assert.Equal(130, stream.ExitCode);
         Assert.Matches(@"stream: stopped: \d+ changes read, 2 group rows moved", await stderr);
-        Assert.Contains($"conversation {Group} now ends at {sk}: posted from the app", await stdout);
+        Assert.Contains($"conversation {Group} now ends at {sk}: posted from the app", await stdout.All());
         Assert.DoesNotContain("Exception", await stderr);
     }
 
@@ -131,11 +140,12 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         psi.RedirectStandardError = true;
         psi.RedirectStandardOutput = true;
         using var stream = Process.Start(psi)!;
-        var stderr = stream.StandardError.ReadToEndAsync();
-        await Task.Delay(3000);
+        var stderr = new Watched(stream.StandardError);
+        Assert.True(await stderr.WaitFor("following the stream of", TimeSpan.FromSeconds(60)));
+        await FirstPassDone();
 
         proxy.Pause();
-        await Task.Delay(4000);
+        Assert.True(await stderr.WaitFor("does not answer", TimeSpan.FromSeconds(30)), "the outage was not said");
         proxy.Resume();
         var sk = await Post("after the outage");
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -143,7 +153,7 @@ public sealed class StreamTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Process.Start("kill", ["-TERM", stream.Id.ToString()])!.WaitForExit();
         Assert.True(stream.WaitForExit(10_000));
 
-        var said = await stderr;
+        var said = await stderr.All();
         Assert.Single(said.Split('\n'), l => l.Contains($"{proxy.Endpoint} does not answer"));
         Assert.Contains($"{proxy.Endpoint} answers again", said);
         await AssertBothGroupRowsEndWith(sk, "after the outage");

@@ -28,7 +28,7 @@ public sealed class StreamsTests
     [Fact]
     public void Stream_images_become_the_sdks_attribute_values()
     {
-        var item = StreamsApi.Image(JsonDocument.Parse("""
+        var item = AttributeJson.Read(JsonDocument.Parse("""
             {"pk": {"S": "MSG#a"}, "n": {"N": "3"}, "ok": {"BOOL": true}, "l": {"L": [{"S": "x"}]}, "m": {"M": {"k": {"NULL": true}}}, "ss": {"SS": ["p", "q"]}}
             """).RootElement);
 
@@ -38,6 +38,29 @@ public sealed class StreamsTests
         Assert.Equal("x", item["l"].L[0].S);
         Assert.True(item["m"].M["k"].NULL);
         Assert.Equal(["p", "q"], item["ss"].SS);
+    }
+
+    [Fact]
+    public void What_the_attribute_codec_writes_it_reads_back_whole()
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = new() { S = "MSG#a" }, ["n"] = new() { N = "3.5" }, ["ok"] = new() { BOOL = false }, ["nothing"] = new() { NULL = true },
+            ["b"] = new() { B = new MemoryStream([1, 2, 255]) }, ["l"] = new() { L = [new() { S = "x" }, new() { N = "1" }] },
+            ["m"] = new() { M = new() { ["k"] = new() { SS = ["p", "q"] } } }, ["ns"] = new() { NS = ["1", "2"] },
+            ["bs"] = new() { BS = [new MemoryStream([7])] },
+        };
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) AttributeJson.Write(w, item);
+
+        var back = AttributeJson.Read(JsonDocument.Parse(ms.ToArray()).RootElement);
+
+        Assert.Equal(("MSG#a", "3.5", false, true), (back["pk"].S, back["n"].N, back["ok"].BOOL, back["nothing"].NULL));
+        Assert.Equal([1, 2, 255], back["b"].B.ToArray());
+        Assert.Equal(("x", "1"), (back["l"].L[0].S, back["l"].L[1].N));
+        Assert.Equal(["p", "q"], back["m"].M["k"].SS);
+        Assert.Equal(["1", "2"], back["ns"].NS);
+        Assert.Equal([7], back["bs"].BS[0].ToArray());
     }
 
     [Fact]

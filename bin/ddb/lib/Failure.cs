@@ -1,0 +1,154 @@
+// Failures in one line a user can act on, with an exit code, for the one exit path (Cli.Run): DynamoDB's
+// errors, credentials that could not be had, endpoints that do not answer or are not DynamoDB, a
+// reader that went away; and secret keys kept out of everything printed.
+using System.Net.Sockets;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+
+namespace Cruddur.Ddb;
+
+public static class Failure
+{
+    /// <summary>What went wrong, in one line a user can act on, and the exit code.</summary>
+    public static (string Message, int Code) Explain(Exception e, DdbContext? ctx, bool interrupted = false)
+    {
+        var table = ctx?.Table ?? DdbContext.DefaultTable;
+        var where = ctx?.Where ?? "DynamoDB";
+        switch (e)
+        {
+            case UserError u:
+                return (u.Message, u.ExitCode);
+            case IncompleteWrite w when interrupted && w.InnerException is OperationCanceledException:
+                return ($"interrupted: {w.Done} of {w.Total} items written; run {Cli.Name} again to finish", 130);
+            case IncompleteWrite w:
+                var (why, code) = Explain(w.InnerException!, ctx, interrupted);
+                return ($"{why}; {w.Done} of {w.Total} items were written: running {Cli.Name} again completes it", code);
+            case NotShaped n:
+                return ($"table {n.Table} is not shaped like cruddur-messages: {n.Problem}; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
+            case NoStream n:
+                return ($"table {n.Table} has no stream turned on: {Cli.Sibling("schema-load")} shows the command that turns it on", 1);
+            case OperationCanceledException when interrupted:
+                return ("interrupted", 130);
+            case ResourceNotFoundException:
+                return (table == DdbContext.MessagesTableName(Environment.GetEnvironmentVariable)
+                    ? $"table '{table}' does not exist at {where}: create it with {Cli.Sibling("schema-load")}{(ctx?.Prod == true ? " prod" : "")}"
+                    : $"table '{table}' does not exist at {where} ({Cli.Sibling("list-tables")} shows what does)", 1);
+        }
+        if (ctx is { Prod: true } && CredentialFailure(e, ctx) is { } failure)
+            return (failure, 1);
+        if (ctx is not null && TimedOut(e))
+            return ($"{ctx.Where} accepted the connection but did not answer within {ctx.RequestTimeout.TotalSeconds:0} s ({ctx.Tries} tries)"
+                + (ctx.Prod ? "" : $": is it DynamoDB Local, and is it overloaded? ({Cli.Sibling("local")} status)"), 1);
+        if (NotDynamoDb(e) is { } status)
+            return ($"{where} is not DynamoDB (it answered HTTP {status} without a DynamoDB request id)"
+                + (ctx is { Prod: true, Endpoint: null } ? ": is a proxy in between?" : $": is another program using the port? ({Cli.Sibling("local")} status)"), 1);
+        if (Unreachable(e))
+            return ctx?.Prod == true && ctx.Endpoint is null
+                ? ($"cannot reach {where}: check your network and AWS_REGION", 1)
+                : ($"cannot reach DynamoDB at {where}: is DynamoDB Local running? Start it with {Cli.Sibling("local")} up", 1);
+        return e switch
+        {
+            AmazonServiceException { ErrorCode: "UnrecognizedClientException" or "InvalidSignatureException" or "ExpiredTokenException" or "ExpiredToken" } s =>
+                ($"AWS rejected the credentials ({s.ErrorCode}) of {ctx?.Identity?.Source ?? "this context"}: "
+                    + (ctx?.Identity?.Sso == true ? $"run '{SsoLogin(ctx)}'" : "refresh them or pick another AWS_PROFILE"), 1),
+            AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
+                ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
+            AmazonServiceException { ErrorCode: "ValidationException" } s when (s.Message.Contains("key", StringComparison.OrdinalIgnoreCase)
+                && s.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase)) || s.Message.Contains("schema", StringComparison.OrdinalIgnoreCase) =>
+                ($"DynamoDB ValidationException: {s.Message} -- table '{table}' is not shaped as these scripts expect: "
+                    + $"{Cli.Sibling("schema-load")}{(ctx?.Prod == true ? " prod" : "")} lists the differences", 1),
+            AmazonServiceException s when s.ErrorCode is { Length: > 0 } => ($"DynamoDB {s.ErrorCode}: {s.Message}", 1),
+            AmazonServiceException s => ($"DynamoDB error {(int)s.StatusCode}: {s.Message}", 1),
+            AmazonClientException c => ($"AWS SDK: {c.Message}", 1),
+            _ => ($"unexpected {e.GetType().Name}: {e.Message} (run with DDB_DEBUG=1 for details)", 1),
+        };
+    }
+
+    public static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    static string SsoLogin(DdbContext? ctx) => $"aws sso login --profile {ctx?.Profile ?? AwsCredentials.DefaultProfile}";
+
+    /// <summary>
+    /// Prod credentials that could not be had when the first request needed them: an SSO sign-in that
+    /// expired, STS or SSO refusing, a credential_process that failed, no instance role. Null for
+    /// anything else (DynamoDB's own errors).
+    /// </summary>
+    public static string? CredentialFailure(Exception e, DdbContext ctx)
+    {
+        var source = ctx.Identity?.Source ?? $"profile {ctx.Profile}";
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is ProcessAWSCredentialException)
+                return $"the credential_process of {source} failed: {FirstLine(x.Message)}";
+            if (x is AmazonServiceException s && s.GetType().Namespace is { } ns && !ns.StartsWith("Amazon.DynamoDB", StringComparison.Ordinal))
+                return ctx.Identity?.Sso == true && s.ErrorCode is "UnauthorizedException" or "ForbiddenException"
+                    ? $"the IAM Identity Center (SSO) sign-in of profile '{ctx.Profile}' was refused ({s.ErrorCode}): run '{SsoLogin(ctx)}'"
+                    : $"AWS would not give credentials for {source}: {s.ErrorCode}: {FirstLine(s.Message)}";
+            if (x is AmazonClientException && (ctx.Identity?.Sso == true || x.Message.Contains("SSO", StringComparison.Ordinal)))
+                return $"the IAM Identity Center (SSO) sign-in of profile '{ctx.Profile}' has expired or was never made: run '{SsoLogin(ctx)}'";
+            if (x.Message.Contains("IMDS", StringComparison.Ordinal) || x.Message.Contains("Instance Metadata", StringComparison.OrdinalIgnoreCase))
+                return AwsCredentials.NoCredentials; // the last link of the chain: not on EC2 either
+        }
+        return null;
+    }
+
+    public static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+
+    /// <summary>Standard output's reader closed the pipe (<see cref="ReaderGone"/>); a broken pipe anywhere
+    /// else (a DynamoDB connection) is a failure like any other.</summary>
+    public static bool ReaderWentAway(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException ?? (x as AggregateException)?.InnerExceptions.FirstOrDefault())
+            if (x is ReaderGone)
+                return true;
+        return false;
+    }
+
+    /// <summary>The HTTP status of a reply that DynamoDB did not send: every DynamoDB reply, Local's
+    /// too, carries a request id; an HTML page or a 501 from another server does not.</summary>
+    static int? NotDynamoDb(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is AmazonServiceException { RequestId: null or "" } s && (s is AmazonUnmarshallingException || string.IsNullOrEmpty(s.ErrorCode)))
+                return (int)s.StatusCode;
+        return null;
+    }
+
+    static bool TimedOut(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is TimeoutException || x is TaskCanceledException && x.InnerException is TimeoutException)
+                return true;
+        return false;
+    }
+
+    /// <summary>Nothing answered: refused, reset, timed out (a network failure, not an error DynamoDB returned).</summary>
+    public static bool Unreachable(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is HttpRequestException or HttpIOException or SocketException or TimeoutException
+                || x is TaskCanceledException && x.InnerException is TimeoutException)
+                return true;
+        return false;
+    }
+}
+
+/// <summary>Keeps secret keys and session tokens out of everything the scripts print.</summary>
+public static class Secrets
+{
+    static readonly string[] Values = new[] { "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" }
+        .Select(Environment.GetEnvironmentVariable)
+        .Where(v => v is { Length: >= 8 })
+        .Cast<string>()
+        .ToArray();
+
+    public static string Scrub(string text)
+    {
+        foreach (var v in Values) text = text.Replace(v, "****");
+        return text;
+    }
+}
