@@ -137,7 +137,10 @@ public sealed class StreamsApi(DdbContext ctx, Uri endpoint) : IStreamsApi, IDis
                 (_clockOffset, skewCorrected) = (skew.Offset, true);
                 attempt--; // a corrected clock is not a retry
             }
-            catch (Exception e) when (attempt < Tries && Retryable(e) && !ct.IsCancellationRequested)
+            // a request that got no answer in time is not sent again here: that would multiply the wait by the
+            // tries; the caller says so (while following, it asks again with backoff)
+            catch (Exception e) when (attempt < Tries && Retryable(e) && !ct.IsCancellationRequested
+                && e is not TimeoutException && e is not TaskCanceledException { InnerException: TimeoutException })
             {
                 await Throughput.Backoff(attempt + 1, ct, capMs: 5_000); // up to 0.2, 0.4, ... 5 s
             }
