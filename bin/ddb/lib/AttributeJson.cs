@@ -11,16 +11,7 @@ using Item = Dictionary<string, AttributeValue>;
 public static class AttributeJson
 {
     /// <summary>An item with DynamoDB's type wrappers: {"pk": {"S": "..."}, "n": {"N": "3"}}.</summary>
-    public static void Write(Utf8JsonWriter w, Item item)
-    {
-        w.WriteStartObject();
-        foreach (var (name, value) in item)
-        {
-            w.WritePropertyName(name);
-            WriteRaw(w, value);
-        }
-        w.WriteEndObject();
-    }
+    public static void Write(Utf8JsonWriter w, Item item) => Output.WriteItem(w, item, WriteRaw);
 
     static void WriteRaw(Utf8JsonWriter w, AttributeValue v)
     {

@@ -62,14 +62,15 @@ public static class Output
     public static Utf8JsonWriter JsonWriter(Stream stream, bool indented = false) =>
         new(stream, JsonOptions with { Indented = indented });
 
-    /// <summary>An item as plain JSON: {"pk": "...", "n": 3}, values without DynamoDB's type wrappers.</summary>
-    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
+    /// <summary>An item as a JSON object, each value written by <paramref name="value"/>: by default plain,
+    /// {"pk": "...", "n": 3}, without DynamoDB's type wrappers (AttributeJson writes those).</summary>
+    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item, Action<Utf8JsonWriter, AttributeValue>? value = null)
     {
         w.WriteStartObject();
-        foreach (var (name, value) in item)
+        foreach (var (name, v) in item)
         {
             w.WritePropertyName(name);
-            WritePlain(w, value);
+            (value ?? WritePlain)(w, v);
         }
         w.WriteEndObject();
     }
