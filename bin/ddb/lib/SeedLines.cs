@@ -28,6 +28,10 @@ public static class SeedLines
         {
             throw new UserError($"{busy.Message}; nothing written: try again when it has finished");
         }
+        catch (LeaseLost lost)
+        {
+            throw new UserError($"stopped: {lost.Message}, before anything was written: run {script} again");
+        }
         catch (IncompleteWrite w) when (w.InnerException is LeaseLost lost)
         {
             throw new UserError($"stopped writing: {lost.Message}, so another run may take it; {w.Done} of {w.Total} items were written "
