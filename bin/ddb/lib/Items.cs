@@ -156,6 +156,27 @@ public static class Items
     public static Item MessageRow(User sender, string group, string messageUuid, string text, string sk) =>
         Row("MSG#" + group, sk, "message_uuid", messageUuid, text, sender);
 
+    /// <summary>The delete of a group row on condition that it is still there, as the same group's row.</summary>
+    public static Delete DeleteGroupRow(string table, Item row) => new()
+    {
+        TableName = table, Key = new() { ["pk"] = row["pk"], ["sk"] = row["sk"] },
+        ConditionExpression = "message_group_uuid = :g", ExpressionAttributeValues = new() { [":g"] = row["message_group_uuid"] },
+    };
+
+    /// <summary>
+    /// A group row moved to a newer last message, as the app's messaging Lambda moves it, in one transaction:
+    /// <paramref name="row"/> deleted on condition that nobody changed it since it was read, and
+    /// <paramref name="newer"/> put on condition that its key is free. Never half done, never over another writer.
+    /// </summary>
+    public static TransactWriteItemsRequest MoveGroupRow(string table, Item row, Item newer) => new()
+    {
+        TransactItems =
+        [
+            new() { Delete = DeleteGroupRow(table, row) },
+            new() { Put = new Put { TableName = table, Item = newer, ConditionExpression = "attribute_not_exists(pk)" } },
+        ],
+    };
+
     /// <summary>All rows of one conversation: one message row per message, then the two group rows.</summary>
     public static IEnumerable<Item> Conversation(User me, User other, string group, IReadOnlyList<Message> messages, IReadOnlyList<DateTime> times)
     {

@@ -15,10 +15,7 @@ using Item = Dictionary<string, AttributeValue>;
 public sealed record LeaseHolder(string Holder, DateTime Until);
 
 /// <summary>The lease was lost: it could not be renewed before it ran out, or another run holds it now.</summary>
-public sealed class LeaseLost(string job, string why) : Exception($"the lease on {job} was lost: {why}")
-{
-    public string Why { get; } = why;
-}
+public sealed class LeaseLost(string job, string why) : Exception($"the lease on {job} was lost: {why}");
 
 public sealed class Lease : IAsyncDisposable
 {
@@ -69,8 +66,8 @@ public sealed class Lease : IAsyncDisposable
             if (until > DateTime.UtcNow)
             {
                 var who = current?.GetValueOrDefault("holder")?.S ?? "another run";
-                if (who + until.Ticks / TimeSpan.TicksPerSecond != seen) waiting(new LeaseHolder(who, until));
-                seen = who + until.Ticks / TimeSpan.TicksPerSecond;
+                if (who != seen) waiting(new LeaseHolder(who, until)); // not again at each of its renewals
+                seen = who;
                 if (DateTime.UtcNow > deadline)
                     throw new LeaseBusy(job, MaxWait);
                 var wait = until - DateTime.UtcNow + TimeSpan.FromMilliseconds(50);
@@ -196,7 +193,4 @@ public sealed class Lease : IAsyncDisposable
 }
 
 /// <summary>Another run held the lease for longer than a run waits.</summary>
-public sealed class LeaseBusy(string job, TimeSpan waited) : Exception($"another run has held the lease on {job} for over {waited.TotalMinutes:0} minutes")
-{
-    public TimeSpan Waited { get; } = waited;
-}
+public sealed class LeaseBusy(string job, TimeSpan waited) : Exception($"another run has held the lease on {job} for over {waited.TotalMinutes:0} minutes");

@@ -83,14 +83,7 @@ public static class MessageGroups
                 newer.Remove(Items.SeededBy); // the stream wrote this row, not seed: a later seed must leave it
                 try
                 {
-                    await ddb.TransactWriteItemsAsync(new TransactWriteItemsRequest
-                    {
-                        TransactItems =
-                        [
-                            new() { Delete = Unchanged(table, row, group) },
-                            new() { Put = new Put { TableName = table, Item = newer, ConditionExpression = "attribute_not_exists(pk)" } },
-                        ],
-                    }, ct);
+                    await ddb.TransactWriteItemsAsync(Items.MoveGroupRow(table, row, newer), ct);
                     applied.Moved.Add(new Moved(row["pk"].S, group, sk, message));
                 }
                 catch (TransactionCanceledException e) when (e.CancellationReasons is { Count: 2 } r && r[0].Code is "None" && r[1].Code is "ConditionalCheckFailed")
@@ -100,7 +93,7 @@ public static class MessageGroups
             }
             foreach (var old in stale)
             {
-                var delete = Unchanged(table, old, group);
+                var delete = Items.DeleteGroupRow(table, old);
                 await ddb.DeleteItemAsync(new DeleteItemRequest
                 {
                     TableName = table, Key = delete.Key, ConditionExpression = delete.ConditionExpression, ExpressionAttributeValues = delete.ExpressionAttributeValues,
@@ -109,13 +102,6 @@ public static class MessageGroups
             }
         }
     }
-
-    /// <summary>The delete of a row on condition that it is still there as this group's row.</summary>
-    static Delete Unchanged(string table, Item row, string group) => new()
-    {
-        TableName = table, Key = new() { ["pk"] = row["pk"], ["sk"] = row["sk"] },
-        ConditionExpression = "message_group_uuid = :g", ExpressionAttributeValues = new() { [":g"] = new() { S = group } },
-    };
 }
 /// <summary>What applying a batch did: group rows moved to a newer message, stray duplicate rows removed,
 /// groups skipped (and why).</summary>

@@ -201,18 +201,7 @@ public sealed class Seeder : IDisposable
                         }, token), ct);
                     else if (string.CompareOrdinal(current["sk"].S, newest["sk"].S) < 0)
                     {
-                        await Throughput.Read(token => _writes.TransactWriteItemsAsync(new TransactWriteItemsRequest
-                        {
-                            TransactItems =
-                            [
-                                new() { Delete = new Delete
-                                {
-                                    TableName = _ctx.Table, Key = new() { ["pk"] = current["pk"], ["sk"] = current["sk"] },
-                                    ConditionExpression = "message_group_uuid = :g", ExpressionAttributeValues = new() { [":g"] = S(Group) },
-                                } },
-                                new() { Put = new Put { TableName = _ctx.Table, Item = target, ConditionExpression = "attribute_not_exists(pk)" } },
-                            ],
-                        }, token), ct);
+                        await Throughput.Read(token => _writes.TransactWriteItemsAsync(Items.MoveGroupRow(_ctx.Table, current, target), token), ct);
                         if (current.ContainsKey(Items.SeededBy)) replaced++; else moved++;
                     }
                     else if (current.GetValueOrDefault(Items.SeededBy)?.S != run)
