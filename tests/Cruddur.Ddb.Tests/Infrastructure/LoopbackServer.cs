@@ -44,6 +44,7 @@ public abstract class LoopbackServer : IDisposable
     {
         var bytes = Encoding.UTF8.GetBytes(body);
         ctx.Response.StatusCode = status;
+        ctx.Response.KeepAlive = false; // no connection outlives its request, so that Pause refuses every later one at once
         ctx.Response.ContentType = type;
         foreach (var (k, v) in headers) ctx.Response.Headers[k] = v;
         ctx.Response.ContentLength64 = bytes.Length;

@@ -28,6 +28,9 @@ public sealed class Watched
         return false;
     }
 
+    /// <summary>What was written so far.</summary>
+    public string SoFar { get { lock (_lines) return string.Join('\n', _lines); } }
+
     /// <summary>Everything written, once the stream has closed.</summary>
     public async Task<string> All()
     {
