@@ -104,6 +104,9 @@ public sealed record DdbContext(
     /// laptop can take seconds for one batch after heavy use, so it gets 20 s.</summary>
     public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 20);
 
+    /// <summary>How long a connection may take: fail within seconds when nothing listens, rather than the SDK's 100 s default.</summary>
+    public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Prod ? 10 : 3);
+
     /// <summary>Tries of one request by the SDK (its first and its retries), unless a caller retries itself.</summary>
     public int Tries => Prod ? 5 : 2;
 
@@ -116,8 +119,7 @@ public sealed record DdbContext(
     {
         var config = new AmazonDynamoDBConfig
         {
-            // Fail within seconds when nothing listens or answers, rather than the SDK's 100 s default.
-            ConnectTimeout = TimeSpan.FromSeconds(Prod ? 10 : 3),
+            ConnectTimeout = ConnectTimeout,
             Timeout = RequestTimeout,
             MaxErrorRetry = retries ?? Tries - 1,
             RetryMode = RequestRetryMode.Standard,

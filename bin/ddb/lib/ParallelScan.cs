@@ -1,13 +1,12 @@
 // A scan of a whole table, as fast as the table allows: several segments in parallel, pages handed on
 // as they arrive (memory stays flat however large the table), throttled pages asked again, and
-// with a limit never more items read than asked for.
+// with a limit never more items read than asked for. Items stay in DynamoDB's JSON as it arrived
+// (JsonApi), for writers that copy them out without building the SDK's objects.
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb;
-
-using Item = Dictionary<string, AttributeValue>;
 
 public static class ParallelScan
 {
@@ -18,12 +17,13 @@ public static class ParallelScan
     /// Throttled pages are asked again (<see cref="Read"/>). Stopping early (a break, a closed pipe)
     /// cancels the segments still reading.
     /// </summary>
-    public static async IAsyncEnumerable<Item> Items(IAmazonDynamoDB ddb, string table, int segments, long? limit,
+    /// <remarks>An item is valid until the next one is asked for (its page's memory is then reused).</remarks>
+    public static async IAsyncEnumerable<JsonElement> Items(JsonApi api, string table, int segments, long? limit,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         long count = 0, reserved = 0, read = 0; // items handed to the caller; read or being read; read
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pages = Channel.CreateBounded<List<Item>>(segments);
+        var pages = Channel.CreateBounded<JsonDocument>(segments);
         // With a limit, each page asks only for what no other segment has reserved, so that all of them together
         // read no more than the limit; a segment with nothing left to ask for waits while pages are in flight,
         // since they may bring fewer items than they asked for.
@@ -40,26 +40,33 @@ public static class ParallelScan
         }
         var producers = Task.WhenAll(Enumerable.Range(0, segments).Select(async segment =>
         {
-            var request = new ScanRequest { TableName = table, Segment = segments > 1 ? segment : null, TotalSegments = segments > 1 ? segments : null };
+            var request = new JsonObject { ["TableName"] = table };
+            if (segments > 1) (request["Segment"], request["TotalSegments"]) = (segment, segments);
             do
             {
-                if (limit is not null && (request.Limit = await Reserve(stop.Token)) == 0) break;
-                var page = await Throughput.Read(token => ddb.ScanAsync(request, token), stop.Token);
-                var items = page.Items ?? [];
-                Interlocked.Add(ref read, items.Count);
-                if (limit is not null) Interlocked.Add(ref reserved, items.Count - request.Limit!.Value); // what the page did not use
-                if (items.Count > 0) await pages.Writer.WriteAsync(items, stop.Token);
-                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            } while (request.ExclusiveStartKey is not null);
+                var asked = limit is null ? 0 : await Reserve(stop.Token);
+                if (limit is not null && asked == 0) break;
+                if (limit is not null) request["Limit"] = asked;
+                var json = request.ToJsonString();
+                var page = await Throughput.Read(token => api.Send("Scan", json, token), stop.Token);
+                var root = page.RootElement;
+                var n = root.TryGetProperty("Items", out var items) ? items.GetArrayLength() : 0;
+                Interlocked.Add(ref read, n);
+                if (limit is not null) Interlocked.Add(ref reserved, n - asked); // what the page did not use
+                request["ExclusiveStartKey"] = root.TryGetProperty("LastEvaluatedKey", out var last) && last.EnumerateObject().Any()
+                    ? JsonNode.Parse(last.GetRawText()) : null;
+                if (n > 0) await pages.Writer.WriteAsync(page, stop.Token); else page.Dispose();
+            } while (request["ExclusiveStartKey"] is not null);
         })).ContinueWith(t => pages.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {
             await foreach (var page in pages.Reader.ReadAllAsync(stop.Token))
-                foreach (var item in page)
-                {
-                    yield return item;
-                    if (Interlocked.Increment(ref count) == limit) yield break;
-                }
+                using (page)
+                    foreach (var item in page.RootElement.GetProperty("Items").EnumerateArray())
+                    {
+                        yield return item;
+                        if (Interlocked.Increment(ref count) == limit) yield break;
+                    }
         }
         finally
         {

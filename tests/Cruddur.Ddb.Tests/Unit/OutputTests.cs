@@ -43,6 +43,31 @@ public sealed class OutputTests
         Assert.Equal("{\"pk\":{\"S\":\"MSG#g\"},\"sk\":{\"S\":\"2026\"},\"n\":{\"N\":\"3\"},\"message\":{\"S\":\"hi\\nthere\"}}\n", Lines(true, true, item));
     }
 
+    static string Lines(bool json, bool raw, System.Text.Json.JsonElement item)
+    {
+        using var ms = new MemoryStream();
+        using (var lines = new ItemLines(ms, json, raw)) lines.Write(item);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void An_item_copied_from_dynamodbs_json_gives_the_line_the_sdks_item_gives(bool json, bool raw)
+    {
+        // every attribute type, nested, with escapes and non-ASCII, as DynamoDB sends it (what scan copies out)
+        const string wire = """
+            {"pk":{"S":"MSG#g"},"sk":{"S":"2026"},"n":{"N":"-3.50"},"big":{"N":"123456789012345678901234567890"},"ok":{"BOOL":true},
+             "none":{"NULL":true},"b":{"B":"AAEC/w=="},"msg":{"S":"h\u00e9 \"quoted\"\n\u2603"},
+             "m":{"M":{"x":{"S":"y"},"l":{"L":[{"N":"1"},{"S":"two"},{"BOOL":false},{"NULL":true}]}}},
+             "ss":{"SS":["a","b"]},"ns":{"NS":["1","2.5"]},"bs":{"BS":["AQ==","Ag=="]}}
+            """;
+        using var doc = System.Text.Json.JsonDocument.Parse(wire);
+        var sdk = AttributeJson.Read(doc.RootElement);
+        Assert.Equal(Lines(json, raw, sdk), Lines(json, raw, doc.RootElement));
+    }
+
     [Fact]
     public void Progress_shows_a_bar_and_the_time_left_or_a_count_without_a_total()
     {
