@@ -76,25 +76,27 @@ public sealed class EditorTests
 
             var listTables = Path.Combine(copy, "bin", "ddb", "list-tables");
             var text = File.ReadAllText(listTables);
-            async Task<string> Hover(string word)
+            async Task<string> Hover(string file, string word)
             {
-                var (line, character) = Position(text, word);
+                var (line, character) = Position(File.ReadAllText(file), word);
                 var hover = await server.Request("textDocument/hover", new JsonObject
                 {
-                    ["textDocument"] = Doc("file://" + listTables), ["position"] = new JsonObject { ["line"] = line, ["character"] = character + 1 },
+                    ["textDocument"] = Doc("file://" + file), ["position"] = new JsonObject { ["line"] = line, ["character"] = character + 1 },
                 });
                 return hover?["contents"]?.ToJsonString() ?? "";
             }
-            // the solution loads in the background: the first hover that resolves says it is ready
+            // the solution loads in the background: the first hover that resolves says it is ready; drop's
+            // `var table` is the SDK's TableDescription, which the script knows only through its package
+            var drop = Path.Combine(copy, "bin", "ddb", "drop");
             var deadline = DateTime.UtcNow.AddMinutes(3);
             var sdkHover = "";
-            while (!sdkHover.Contains("ListTablesRequest") && DateTime.UtcNow < deadline)
+            while (!sdkHover.Contains("TableDescription") && DateTime.UtcNow < deadline)
             {
-                sdkHover = await Hover("ListTablesRequest");
-                if (!sdkHover.Contains("ListTablesRequest")) await Task.Delay(1000);
+                sdkHover = await Hover(drop, "table = await");
+                if (!sdkHover.Contains("TableDescription")) await Task.Delay(1000);
             }
-            Assert.True(sdkHover.Contains("ListTablesRequest"), $"no hover on an SDK type:\n{sdkHover}\n{server.Log}");
-            Assert.Contains("Cli", await Hover("Cli.Run"));
+            Assert.True(sdkHover.Contains("TableDescription"), $"no hover on an SDK type:\n{sdkHover}\n{server.Log}");
+            Assert.Contains("Cli", await Hover(listTables, "Cli.Run"));
 
             foreach (var f in files)
             {
