@@ -1,8 +1,8 @@
 // DynamoDB's JSON protocol (awsJson1_0: a POST of a JSON body named by X-Amz-Target), spoken directly
 // over HttpClient and signed by SigV4 below, for the calls where the SDK's client costs more than the
 // call itself: the Streams API (its SDK package cannot be restored here), scan's pages (items go from
-// the response to the output without becoming objects: about a tenth of the SDK's CPU per item) and
-// list-tables (a fresh process spends ~100 ms less than on the SDK's first request; bench/RESULTS.md).
+// the response to the output without becoming objects: about a quarter of the CPU per item) and
+// list-tables (a fresh process spends ~50-100 ms less than on the SDK's first request; bench/RESULTS.md).
 // Errors are the SDK's exception types, so Failure.Explain and Throughput treat them as the SDK's.
 using System.Net;
 using System.Security.Cryptography;
@@ -120,7 +120,6 @@ public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, int tri
         "ResourceNotFoundException" => new ResourceNotFoundException(message, null, ErrorType.Sender, type, requestId, status),
         "ProvisionedThroughputExceededException" => new ProvisionedThroughputExceededException(message, null, ErrorType.Sender, type, requestId, status),
         "RequestLimitExceeded" => new RequestLimitExceededException(message, null, ErrorType.Sender, type, requestId, status),
-        "ConditionalCheckFailedException" => new ConditionalCheckFailedException(message, null, ErrorType.Sender, type, requestId, status),
         _ => new AmazonDynamoDBException(message, null, (int)status >= 500 ? ErrorType.Receiver : ErrorType.Sender, type, requestId, status),
     };
 

@@ -30,12 +30,17 @@ public sealed class BackgroundBuildTests
                 .ToDictionary(d => Path.GetFileName(d)[..Path.GetFileName(d).LastIndexOf('-')], d => File.GetLastWriteTimeUtc(Path.Combine(d, "build-success.cache")))
             : [];
 
+    static string Locks => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb", "locks");
+
     static void Cleanup(string copy, Dictionary<string, string?> env)
     {
         Repo.Exec(In(copy, "local", ["down"], env));
-        // a background build still running in the copy
+        // a background build still running in the copy, and the copy's build locks
         Repo.Exec(new ProcessStartInfo("pkill", ["-f", Path.Combine(copy, "bin", "ddb", "build")]));
         Directory.Delete(copy, recursive: true);
+        if (Directory.Exists(Locks))
+            foreach (var l in Directory.GetFiles(Locks, copy.Replace('/', '_') + "_*")) File.Delete(l);
     }
 
     [Fact]
@@ -85,10 +90,7 @@ public sealed class BackgroundBuildTests
     {
         var (copy, env) = FreshClone();
         var script = Path.Combine(copy, "bin", "ddb", "list-tables");
-        var cacheHome = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var locks = Directory.CreateDirectory(Path.Combine(cacheHome, "cruddur-ddb", "locks")).FullName;
-        var lockFile = Path.Combine(locks, script.Replace('/', '_') + ".lock");
+        var lockFile = Path.Combine(Directory.CreateDirectory(Locks).FullName, script.Replace('/', '_') + ".lock");
         // what ./bin/ddb/build does while it compiles the script
         using var holder = Process.Start(new ProcessStartInfo("flock", [lockFile, "sleep", "600"]))!;
         Process? run = null;
