@@ -2,7 +2,7 @@
 // over HttpClient and signed by SigV4 below, for the calls where the SDK's client costs more than the
 // call itself: the Streams API (its SDK package cannot be restored here), scan's pages (items go from
 // the response to the output without becoming objects: about a quarter of the CPU per item) and
-// list-tables (a fresh process spends ~50-100 ms less than on the SDK's first request; bench/RESULTS.md).
+// list-tables (a fresh process spends ~30-100 ms less than on the SDK's first request; bench/RESULTS.md).
 // Errors are the SDK's exception types, so Failure.Explain and Throughput treat them as the SDK's; a
 // clock that is off by minutes is corrected from the server's Date.
 using System.Net;
