@@ -21,15 +21,16 @@ namespace Cruddur.Ddb;
 /// <param name="retryTimeouts">whether a request that got no answer in time is sent again by <see cref="Call"/></param>
 public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, int tries, bool retryTimeouts) : IDisposable
 {
-    public const string DynamoDb = "DynamoDB_20120810";
-
     readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = ctx.ConnectTimeout }) { Timeout = ctx.RequestTimeout };
     readonly AWSCredentials _credentials = ctx.CreateCredentials();
     TimeSpan _clockOffset; // the server's clock minus ours, once a request was refused for a skewed clock
 
-    /// <summary>DynamoDB's endpoint, as the SDK resolves it: the one set (DynamoDB Local, AWS_ENDPOINT_URL_DYNAMODB), else AWS's own in the region's partition.</summary>
-    public static Uri DynamoDbEndpoint(DdbContext ctx) => ctx.Endpoint is { } set ? new Uri(set)
-        : new Uri($"https://dynamodb.{ctx.Region}.{Amazon.RegionEndpoint.GetBySystemName(ctx.Region).PartitionDnsSuffix ?? "amazonaws.com"}");
+    /// <summary>A client of DynamoDB itself, at its endpoint as the SDK resolves it: the one set (DynamoDB Local,
+    /// AWS_ENDPOINT_URL_DYNAMODB), else AWS's own in the region's partition.</summary>
+    public static JsonApi DynamoDb(DdbContext ctx, int tries, bool retryTimeouts) => new(ctx,
+        ctx.Endpoint is { } set ? new Uri(set)
+            : new Uri($"https://dynamodb.{ctx.Region}.{Amazon.RegionEndpoint.GetBySystemName(ctx.Region).PartitionDnsSuffix ?? "amazonaws.com"}"),
+        "DynamoDB_20120810", tries, retryTimeouts);
 
     /// <summary>Whether another try may succeed: throttling, a 5xx, the network, no answer in time.</summary>
     public static bool Retryable(Exception e) => e switch
