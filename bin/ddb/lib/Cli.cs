@@ -49,7 +49,7 @@ public static class Cli
     /// <param name="table">false for scripts that act on the endpoint rather than a table (list-tables).</param>
     public static ScriptCommand Command(bool localOnly = false, bool table = true, params string[] variables) =>
         new(Help.Header(ScriptPath, Name), localOnly, table,
-            ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", .. table ? ["DDB_MESSAGE_TABLE"] : Array.Empty<string>(),
+            ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "DDB_LOCAL_PORT", .. table ? ["DDB_MESSAGE_TABLE"] : Array.Empty<string>(),
                 .. localOnly ? Array.Empty<string>() : ["AWS_PROFILE", "AWS_REGION", "DDB_ALLOWED_REGIONS"], .. variables, "NO_COLOR", "DDB_DEBUG"]);
 
     /// <summary>A TABLE argument; a word that starts with '-' is an unknown option, not a table name.</summary>

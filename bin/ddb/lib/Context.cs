@@ -46,6 +46,7 @@ public sealed record DdbContext(
         {
             var (endpoint, source) = ddbEndpoint is not null ? (ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB")
                 : Set(env("AWS_ENDPOINT_URL")) is { } any ? (any, "AWS_ENDPOINT_URL")
+                : Set(env("DDB_LOCAL_PORT")) is { } port ? (LocalPort(port), "DDB_LOCAL_PORT")
                 : (LocalEndpoint, "default");
             var url = CheckUrl(endpoint, source);
             if (AwsHost(url))
@@ -78,6 +79,11 @@ public sealed record DdbContext(
             || host.EndsWith(".amazonaws.com.cn", StringComparison.Ordinal)
             || host.EndsWith(".api.aws", StringComparison.Ordinal);
     }
+
+    /// <summary>DynamoDB Local on the port that ./bin/ddb/local up was given (DDB_LOCAL_PORT).</summary>
+    static string LocalPort(string port) => int.TryParse(port, out var p) && p is > 0 and < 65536
+        ? $"http://localhost:{p}"
+        : throw new UserError($"DDB_LOCAL_PORT is not a port number: {port}", 2);
 
     /// <summary>The messages table: DDB_MESSAGE_TABLE, default cruddur-messages.</summary>
     public static string MessagesTableName(Func<string, string?> env) => Set(env("DDB_MESSAGE_TABLE")) ?? DefaultTable;

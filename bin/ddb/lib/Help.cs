@@ -31,6 +31,7 @@ public static class Help
     {
         ["AWS_ENDPOINT_URL_DYNAMODB"] = "the local endpoint (default http://localhost:8000); honoured in prod with a warning",
         ["AWS_ENDPOINT_URL"] = "the local endpoint when AWS_ENDPOINT_URL_DYNAMODB is unset; ignored in prod",
+        ["DDB_LOCAL_PORT"] = "DynamoDB Local's port (default 8000) when neither endpoint variable is set",
         ["DDB_MESSAGE_TABLE"] = "the messages table (default cruddur-messages)",
         ["AWS_PROFILE"] = "prod: the profile whose credentials and region are used (else AWS_DEFAULT_PROFILE, default)",
         ["AWS_REGION"] = "prod: the region (else AWS_DEFAULT_REGION, else the profile's)",

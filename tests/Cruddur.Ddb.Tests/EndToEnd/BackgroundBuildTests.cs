@@ -12,9 +12,9 @@ public sealed class BackgroundBuildTests
     static (string Copy, Dictionary<string, string?> Env) FreshClone()
     {
         var copy = Repo.FreshCopy("cruddur-first-");
-        var modules = Repo.Path_("tools", "dynamodb-local", "node_modules");
+        var modules = Repo.Path_("bin", "ddb", "tools", "node_modules");
         if (Directory.Exists(modules))
-            Directory.CreateSymbolicLink(Path.Combine(copy, "tools", "dynamodb-local", "node_modules"), modules);
+            Directory.CreateSymbolicLink(Path.Combine(copy, "bin", "ddb", "tools", "node_modules"), modules);
         var env = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName };
         return (copy, env);
     }
@@ -30,18 +30,7 @@ public sealed class BackgroundBuildTests
                 .ToDictionary(d => Path.GetFileName(d)[..Path.GetFileName(d).LastIndexOf('-')], d => File.GetLastWriteTimeUtc(Path.Combine(d, "build-success.cache")))
             : [];
 
-    static string Locks => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb", "locks");
-
-    static void Cleanup(string copy, Dictionary<string, string?> env)
-    {
-        Repo.Exec(In(copy, "local", ["down"], env));
-        // a background build still running in the copy, and the copy's build locks
-        Repo.Exec(new ProcessStartInfo("pkill", ["-f", Path.Combine(copy, "bin", "ddb", "build")]));
-        Directory.Delete(copy, recursive: true);
-        if (Directory.Exists(Locks))
-            foreach (var l in Directory.GetFiles(Locks, copy.Replace('/', '_') + "_*")) File.Delete(l);
-    }
+    static void Cleanup(string copy, Dictionary<string, string?> env) => Repo.DeleteCopy(copy, Path.Combine(copy, "bin", "ddb"), env);
 
     [Fact]
     public void Local_up_compiles_setup_while_dynamodb_local_starts_and_every_other_script_in_the_background()
@@ -56,7 +45,7 @@ public sealed class BackgroundBuildTests
             var up = Repo.Exec(In(copy, "local", ["up", "--in-memory"], env), timeout: TimeSpan.FromMinutes(5));
             Assert.True(up.ExitCode == 0, up.ToString());
             Assert.Contains(up.StderrLines, l => l.StartsWith("build: setup (", StringComparison.Ordinal));
-            Assert.Contains($"build: compiling the {Scripts.All.Count} scripts in the background, one at a time (log: .dynamodb-local/build.log)", up.Stderr);
+            Assert.Contains($"build: compiling the {Scripts.All.Count} scripts in the background, one at a time (log: bin/ddb/.dynamodb-local/build.log)", up.Stderr);
 
             // setup is compiled when local up returns, and its run does not compile it again
             var setupBuilt = Built(copy)["setup"];
@@ -66,7 +55,7 @@ public sealed class BackgroundBuildTests
             Assert.Equal(setupBuilt, Built(copy)["setup"]);
 
             // the background build goes through every script, one line each, and none fails
-            var log = Path.Combine(copy, ".dynamodb-local", "build.log");
+            var log = Path.Combine(copy, "bin", "ddb", ".dynamodb-local", "build.log");
             var clock = Stopwatch.StartNew();
             string[] lines = [];
             while (clock.Elapsed < TimeSpan.FromMinutes(6) && (lines = File.ReadAllLines(log).Where(l => l.StartsWith("build: ", StringComparison.Ordinal)).ToArray()).Length < Scripts.All.Count)
@@ -90,7 +79,7 @@ public sealed class BackgroundBuildTests
     {
         var (copy, env) = FreshClone();
         var script = Path.Combine(copy, "bin", "ddb", "list-tables");
-        var lockFile = Path.Combine(Directory.CreateDirectory(Locks).FullName, script.Replace('/', '_') + ".lock");
+        var lockFile = Path.Combine(Directory.CreateDirectory(Repo.Locks).FullName, script.Replace('/', '_') + ".lock");
         // what ./bin/ddb/build does while it compiles the script
         using var holder = Process.Start(new ProcessStartInfo("flock", [lockFile, "sleep", "600"]))!;
         Process? run = null;

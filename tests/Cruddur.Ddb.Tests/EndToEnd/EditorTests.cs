@@ -42,6 +42,9 @@ public sealed class EditorTests
         var copy = Repo.FreshCopy("cruddur-editor-");
         try
         {
+            // a clone: the solution goes to the repository's root, with the repository's own projects (the tests)
+            foreach (var git in new[] { new[] { "init", "-q", "." }, ["add", "-A"], ["-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-q", "-m", "clone"] })
+                Assert.Equal(0, Repo.Exec(new System.Diagnostics.ProcessStartInfo("git", git) { WorkingDirectory = copy }).ExitCode);
             var build = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "build"), ["--editor"], null, copy), timeout: TimeSpan.FromMinutes(5));
             Assert.True(build.ExitCode == 0, build.ToString());
             Assert.True(File.Exists(Path.Combine(copy, "cruddur-ddb.sln")));

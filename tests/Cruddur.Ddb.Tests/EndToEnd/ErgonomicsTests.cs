@@ -191,7 +191,7 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             });
             Assert.True(messages.Count > 100);
             // and the stream is followed in the background, its output in a log
-            var log = Path.Combine(copy, ".dynamodb-local", "stream.log");
+            var log = Path.Combine(copy, "bin", "ddb", ".dynamodb-local", "stream.log");
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!(File.Exists(log) && File.ReadAllText(log).Contains($"following the stream of {Table}")) && DateTime.UtcNow < deadline)
                 await Task.Delay(200);

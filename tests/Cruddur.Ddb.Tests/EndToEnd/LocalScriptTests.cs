@@ -22,7 +22,7 @@ public sealed class LocalScriptTests
             var up = Local(port, "up", "--in-memory");
             Assert.True(up.ExitCode == 0, up.ToString());
             Assert.Contains($"DynamoDB Local answers on http://localhost:{port}", up.Stderr);
-            Assert.Contains($"export AWS_ENDPOINT_URL_DYNAMODB=http://localhost:{port}", up.Stderr); // the scripts would still go to 8000
+            Assert.Contains($"the other scripts use port {port} where it is exported: export DDB_LOCAL_PORT={port}", up.Stderr);
             Assert.True(Repo.Answers(port));
 
             var again = Local(port, "up", "--in-memory");
@@ -80,7 +80,7 @@ public sealed class LocalScriptTests
 
         Assert.Equal(1, up.ExitCode);
         Assert.Equal($"local: port {other.Port} is taken by a server that is not DynamoDB (it answered 'HTTP/1.1 501 Not Implemented'): "
-            + $"stop it, or pick another port with DDB_LOCAL_PORT={other.Port + 1} and AWS_ENDPOINT_URL=http://localhost:{other.Port + 1}", up.Stderr.Trim());
+            + $"stop it, or pick another port for local and the scripts: export DDB_LOCAL_PORT={other.Port + 1}", up.Stderr.Trim());
         Assert.Equal(1, status.ExitCode);
         Assert.Contains($"not running; port {other.Port} is taken by a server that is not DynamoDB", status.Stdout);
     }

