@@ -114,7 +114,7 @@ public static class Cli
                 context = context with { Table = table };
             Console.Error.WriteLine(context.Describe(command.SaysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
-                Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} (AWS_ENDPOINT_URL_DYNAMODB), not to AWS's own endpoint");
+                Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} ({context.EndpointFrom}), not to AWS's own endpoint");
             if (context.Identity is { } identity)
                 FetchCredentials(identity, context, cts.Token);
             var resolved = Debug ? Elapsed : 0;

@@ -12,9 +12,14 @@ public sealed record DdbContext(
     string? Endpoint,
     string Region,
     string Profile,
-    AwsIdentity? Identity = null)
+    AwsIdentity? Identity = null,
+    string? EndpointFrom = null,
+    string LocalKeyId = DdbContext.PlaceholderKey)
 {
     public const string DefaultTable = "cruddur-messages";
+
+    /// <summary>What local requests are signed with where nothing is configured, and always as their secret.</summary>
+    public const string PlaceholderKey = "cruddurlocal";
     public const string LocalEndpoint = "http://localhost:8000";
     public const string ProdWord = "prod";
 
@@ -52,7 +57,12 @@ public sealed record DdbContext(
             if (AwsHost(url))
                 throw new UserError($"{source} points at AWS ({new Uri(url).Host}) but prod was not asked for: "
                     + "add the word prod to act on AWS, or point it at DynamoDB Local", 2);
-            return new DdbContext(false, table, url, envRegion ?? "us-east-1", profile);
+            // Signed as the app and the AWS CLI sign (DynamoDB Local without -sharedDb keeps one database per
+            // access key id and region, LocalStack one per region), with a placeholder secret, never the real one.
+            var keyId = Set(env("AWS_ACCESS_KEY_ID"));
+            var configured = envRegion is null || keyId is null ? LocalProfile(profile) : null;
+            return new DdbContext(false, table, url, envRegion ?? configured?.Region?.SystemName ?? "us-east-1", profile,
+                LocalKeyId: keyId ?? configured?.Options.AccessKey ?? PlaceholderKey);
         }
 
         var region = envRegion ?? AwsCredentials.Profile(profile)?.Region?.SystemName
@@ -63,12 +73,42 @@ public sealed record DdbContext(
             && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Contains(region, StringComparer.OrdinalIgnoreCase))
             throw new UserError($"region {region} is not in DDB_ALLOWED_REGIONS ({allowed}): refusing to act on prod there", 2);
-        return new DdbContext(true, table, ddbEndpoint is null ? null : CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"), region, profile);
+        // AWS_ENDPOINT_URL (the app's local endpoint) is no endpoint of prod's: prod means AWS
+        if (IsTrue(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) ddbEndpoint = null;
+        return ddbEndpoint is null
+            ? new DdbContext(true, table, null, region, profile)
+            : new DdbContext(true, table, CheckUrl(ddbEndpoint, "AWS_ENDPOINT_URL_DYNAMODB"), region, profile, EndpointFrom: "AWS_ENDPOINT_URL_DYNAMODB");
     }
 
-    /// <summary>Prod only: the credentials and where they come from (files and environment; no request yet).</summary>
-    public DdbContext WithCredentials(Func<string, string?> env) =>
-        Prod ? this with { Identity = AwsCredentials.Resolve(env) } : this;
+    /// <summary>
+    /// Prod only: the credentials and where they come from (files and environment; no request yet), and an
+    /// endpoint the profile configures for DynamoDB (its services section or endpoint_url), as the SDK reads it.
+    /// Called once the process's environment is settled (Cli drops AWS_ENDPOINT_URL first).
+    /// </summary>
+    public DdbContext WithCredentials(Func<string, string?> env)
+    {
+        if (!Prod) return this;
+        var ctx = this with { Identity = AwsCredentials.Resolve(env) };
+        if (Endpoint is null && ctx.SdkConfig(configuredEndpoints: true).ServiceURL is { } configured)
+            ctx = ctx with { Endpoint = CheckUrl(configured.EndsWith("/", StringComparison.Ordinal) && new Uri(configured).AbsolutePath == "/" ? configured[..^1] : configured,
+                $"profile {Profile}'s endpoint_url"), EndpointFrom = $"the endpoint_url of profile {Profile}" };
+        return ctx;
+    }
+
+    /// <summary>The profile, for a local run's region and access key id; none when the files cannot be read (they are prod's business).</summary>
+    static Amazon.Runtime.CredentialManagement.CredentialProfile? LocalProfile(string name)
+    {
+        try
+        {
+            return AwsCredentials.Profile(name);
+        }
+        catch (UserError)
+        {
+            return null;
+        }
+    }
+
+    static bool IsTrue(string? v) => string.Equals(Set(v), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A host of AWS itself: regional and FIPS endpoints, the dual-stack api.aws names, China, VPC endpoints.</summary>
     public static bool AwsHost(string url)
@@ -103,7 +143,7 @@ public sealed record DdbContext(
         var who = Identity?.Source ?? $"profile {Profile}";
         return Endpoint is null
             ? $"{subject} @ AWS {Region} (prod, {who})"
-            : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by AWS_ENDPOINT_URL_DYNAMODB";
+            : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by {EndpointFrom}";
     }
 
     /// <summary>How long one request may take before it counts as unanswered: DynamoDB Local on a busy
@@ -121,7 +161,15 @@ public sealed record DdbContext(
 
     /// <param name="retries">the SDK's own retries; 0 for callers that retry (and pace) themselves, so
     /// that one budget counts every attempt.</param>
-    public AmazonDynamoDBClient CreateClient(int? retries = null)
+    public AmazonDynamoDBClient CreateClient(int? retries = null) => new(CreateCredentials(), SdkConfig(retries));
+
+    /// <summary>
+    /// The SDK client's configuration: timeouts, the standard retry mode (Retry.cs takes its lists from the
+    /// SDK), and where requests go: <see cref="Endpoint"/> when set, else AWS in the region, by the SDK's
+    /// endpoint rules (FIPS and dual-stack as configured). With <paramref name="configuredEndpoints"/>, the
+    /// SDK reads the configured endpoints itself (for <see cref="WithCredentials"/> and Endpoints.Streams).
+    /// </summary>
+    public AmazonDynamoDBConfig SdkConfig(int? retries = null, bool configuredEndpoints = false)
     {
         var config = new AmazonDynamoDBConfig
         {
@@ -131,7 +179,7 @@ public sealed record DdbContext(
             RetryMode = RequestRetryMode.Standard,
             MaxConnectionsPerServer = 64,
         };
-        if (Endpoint is not null)
+        if (Endpoint is not null && !configuredEndpoints)
         {
             config.ServiceURL = Endpoint;
             config.AuthenticationRegion = Region;
@@ -139,17 +187,17 @@ public sealed record DdbContext(
         else
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
-            // prod means AWS: ignore AWS_ENDPOINT_URL (the app's local endpoint) and profile endpoint_url.
-            config.IgnoreConfiguredEndpointUrls = true;
+            // the configured endpoints were read into Endpoint (WithCredentials): none is left to find
+            if (!configuredEndpoints) config.IgnoreConfiguredEndpointUrls = true;
         }
-        return new AmazonDynamoDBClient(CreateCredentials(), config);
+        return config;
     }
 
     /// <summary>The credentials requests are signed with: prod's resolved ones, or DynamoDB Local's placeholder.</summary>
     public AWSCredentials CreateCredentials()
     {
-        // DynamoDB Local accepts any alphanumeric key: never sign local requests with a developer's real keys.
-        if (!Prod) return new BasicAWSCredentials("cruddurlocal", "cruddurlocal");
+        // the caller's access key id (DynamoDB Local keys its databases by it) and never a developer's real secret
+        if (!Prod) return new BasicAWSCredentials(LocalKeyId, PlaceholderKey);
         return Identity?.Credentials ?? throw new InvalidOperationException("prod credentials were not resolved");
     }
 }

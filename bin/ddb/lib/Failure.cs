@@ -27,6 +27,8 @@ public static class Failure
                 return ($"table {n.Table} is not shaped like cruddur-messages: {n.Problem}; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
             case NoStream n:
                 return ($"table {n.Table} has no stream turned on: {Cli.Sibling("schema-load")} shows the command that turns it on", 1);
+            case KeptThrottling k:
+                return ($"DynamoDB kept throttling ({k.Code}) after {k.Retries} retries of one request; run again later or raise the table's capacity", 1);
             case OperationCanceledException when interrupted:
                 return ("interrupted", 130);
             case ResourceNotFoundException:

@@ -3,8 +3,9 @@
 // call itself: the Streams API (its SDK package cannot be restored here), scan's pages (items go from
 // the response to the output without becoming objects: about a quarter of the CPU per item) and
 // list-tables (a fresh process spends ~30-100 ms less than on the SDK's first request; bench/RESULTS.md).
-// Errors are the SDK's exception types, so Failure.Explain and Throughput treat them as the SDK's; a
-// clock that is off by minutes is corrected from the server's Date.
+// Errors are the SDK's exception types, so Failure.Explain and Retry.cs treat them as the SDK's; every
+// call is retried by the one policy (Retry.cs), and a clock that is off by minutes is corrected once
+// from the server's Date, as the SDK does. Where requests go: Endpoints.cs.
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,63 +18,25 @@ using Amazon.Runtime.Internal.Auth;
 namespace Cruddur.Ddb;
 
 /// <param name="target">the X-Amz-Target prefix: DynamoDB_20120810, DynamoDBStreams_20120810</param>
-/// <param name="tries">tries of one <see cref="Call"/> (the first and its retries) before its error is the caller's</param>
-/// <param name="retryTimeouts">whether a request that got no answer in time is sent again by <see cref="Call"/></param>
-public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, int tries, bool retryTimeouts) : IDisposable
+/// <param name="budget">the retries of one <see cref="Call"/> (Retry.cs) before its error is the caller's</param>
+public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, RetryBudget budget) : IDisposable
 {
     readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = ctx.ConnectTimeout }) { Timeout = ctx.RequestTimeout };
     readonly AWSCredentials _credentials = ctx.CreateCredentials();
-    TimeSpan _clockOffset; // the server's clock minus ours, once a request was refused for a skewed clock
 
-    /// <summary>A client of DynamoDB itself, at its endpoint as the SDK resolves it: the one set (DynamoDB Local,
-    /// AWS_ENDPOINT_URL_DYNAMODB), else AWS's own in the region's partition.</summary>
-    public static JsonApi DynamoDb(DdbContext ctx, int tries, bool retryTimeouts) => new(ctx,
-        ctx.Endpoint is { } set ? new Uri(set)
-            : new Uri($"https://dynamodb.{ctx.Region}.{Amazon.RegionEndpoint.GetBySystemName(ctx.Region).PartitionDnsSuffix ?? "amazonaws.com"}"),
-        "DynamoDB_20120810", tries, retryTimeouts);
+    /// <summary>A client of DynamoDB itself, at the endpoint the SDK's client would use (Endpoints.DynamoDb).</summary>
+    public static JsonApi DynamoDb(DdbContext ctx, RetryBudget budget) => new(ctx, Endpoints.DynamoDb(ctx), "DynamoDB_20120810", budget);
 
-    /// <summary>Whether another try may succeed: throttling, a 5xx, the network, no answer in time.</summary>
-    public static bool Retryable(Exception e) => e switch
-    {
-        AmazonDynamoDBException d when d.ErrorCode is "LimitExceededException" or "ThrottlingException" or "ProvisionedThroughputExceededException"
-            or "RequestLimitExceeded" or "ThrottlingError" => true,
-        AmazonDynamoDBException d => (int)d.StatusCode >= 500,
-        HttpRequestException or IOException or TimeoutException => true,
-        TaskCanceledException { InnerException: TimeoutException } => true,
-        _ => false,
-    };
-
-    static bool Timeout(Exception e) => e is TimeoutException or TaskCanceledException { InnerException: TimeoutException };
-
-    /// <summary>One operation, retried with capped exponential backoff and full jitter while <see cref="Retryable"/>.</summary>
-    public async Task<JsonDocument> Call(string operation, string json, CancellationToken ct)
-    {
-        var skewCorrected = false;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await Send(operation, json, ct);
-            }
-            catch (SkewedClock skew) when (!skewCorrected)
-            {
-                (_clockOffset, skewCorrected) = (skew.Offset, true);
-                attempt--; // a corrected clock is not a retry
-            }
-            catch (Exception e) when (attempt < tries && Retryable(e) && !ct.IsCancellationRequested && (retryTimeouts || !Timeout(e)))
-            {
-                await Throughput.Backoff(attempt + 1, ct, capMs: 5_000); // up to 0.2, 0.4, ... 5 s
-            }
-        }
-    }
+    /// <summary>One operation under the retry policy (Retry.Run): retried, and sent again with a corrected clock.</summary>
+    public Task<JsonDocument> Call(string operation, string json, CancellationToken ct) => Retry.Run(token => Send(operation, json, token), budget, ct);
 
     /// <summary>One try of one operation: its answer, or DynamoDB's error as the SDK's exception of that name.</summary>
-    public async Task<JsonDocument> Send(string operation, string json, CancellationToken ct)
+    async Task<JsonDocument> Send(string operation, string json, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(json, Encoding.UTF8) };
         request.Content.Headers.ContentType = new("application/x-amz-json-1.0");
         var headers = new Dictionary<string, string> { ["content-type"] = "application/x-amz-json-1.0", ["x-amz-target"] = target + "." + operation };
-        SigV4.Sign(request, headers, json, _credentials.GetCredentials(), ctx.Region, "dynamodb", DateTime.UtcNow + _clockOffset);
+        SigV4.Sign(request, headers, json, _credentials.GetCredentials(), ctx.Region, "dynamodb", Clock.UtcNow);
         using var response = await _http.SendAsync(request, ct);
         var body = await response.Content.ReadAsByteArrayAsync(ct);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.First() : null;
@@ -93,10 +56,9 @@ public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, int tri
             var root = parsed.RootElement;
             var type = root.TryGetProperty("__type", out var t) ? t.GetString()!.Split('#')[^1] : null;
             var message = root.TryGetProperty("message", out var m) || root.TryGetProperty("Message", out m) ? m.GetString() : Encoding.UTF8.GetString(body);
-            if (type is "InvalidSignatureException" or "RequestExpired" or "RequestTimeTooSkewed" or "SignatureDoesNotMatch"
-                && response.Headers.Date is { } server && (server.UtcDateTime - DateTime.UtcNow - _clockOffset).Duration() > TimeSpan.FromMinutes(4))
-                throw new SkewedClock(server.UtcDateTime - DateTime.UtcNow);
-            throw Error(type, message, requestId, response.StatusCode);
+            var error = Error(type, message, requestId, response.StatusCode);
+            if (response.Headers.Date is { } server) error.Data[Clock.ServerDate] = server.UtcDateTime; // for Clock.Corrected
+            throw error;
         }
     }
 
@@ -124,11 +86,6 @@ public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, int tri
         "RequestLimitExceeded" => new RequestLimitExceededException(message, null, ErrorType.Sender, type, requestId, status),
         _ => new AmazonDynamoDBException(message, null, (int)status >= 500 ? ErrorType.Receiver : ErrorType.Sender, type, requestId, status),
     };
-
-    sealed class SkewedClock(TimeSpan offset) : Exception("the request's time is too far from the server's")
-    {
-        public TimeSpan Offset { get; } = offset;
-    }
 
     public void Dispose() => _http.Dispose();
 }

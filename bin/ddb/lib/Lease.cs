@@ -151,7 +151,7 @@ public sealed class Lease : IAsyncDisposable
                     }
                     catch (Exception) when (!_stop.IsCancellationRequested) // throttled, a 5xx, the network, no answer in time
                     {
-                        await Throughput.Backoff(Math.Min(attempt, 5), _stop.Token); // up to 1.6 s between tries
+                        await Retry.Backoff(Math.Min(attempt, 5), _stop.Token); // up to 1.6 s between tries
                     }
                 }
             }

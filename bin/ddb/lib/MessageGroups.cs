@@ -53,7 +53,7 @@ public static class MessageGroups
                         applied.Skipped.Add(new Skipped(group, sk, Why(e)));
                         break;
                     }
-                    await Throughput.Backoff(attempt + 2, ct, capMs: 2_000); // another writer changed a row between the read and the write: read again
+                    await Retry.Backoff(attempt + 2, ct, capMs: 2_000); // another writer changed a row between the read and the write: read again
                 }
         return applied;
     }

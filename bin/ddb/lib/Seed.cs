@@ -1,5 +1,5 @@
 // The seed job: the sample conversation (and synthetic load) written through BatchWriter
-// (Throughput.cs). Seeding replaces the sample conversation under a lease (Lease.cs), so any number
+// (Throughput.cs, Retry.cs). Seeding replaces the sample conversation under a lease (Lease.cs), so any number
 // of runs, at once or after a killed one, leave exactly one. It owns only what it wrote: every row
 // carries the run that wrote it (seeded_by), and a later run deletes a row only on condition that
 // it still carries that mark. The app's messages and the group rows the stream or the Lambda moved
@@ -30,6 +30,7 @@ public sealed class Seeder : IDisposable
     readonly List<Message> _messages;
     readonly User _me, _other;
     readonly IAmazonDynamoDB _writes; // SDK retries off: the writer's own retry budget counts every attempt
+    readonly RetryBudget _budget;
     readonly BatchWriter _writer;
     readonly (int Groups, int Messages) _synthetic;
     readonly int _concurrency;
@@ -49,7 +50,8 @@ public sealed class Seeder : IDisposable
             (ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
         Pace = ctx.Prod ? Pace.For(table) : Pace.None;
         _writes = ctx.CreateClient(retries: 0);
-        _writer = new BatchWriter(_writes, ctx.Table, concurrency, Pace);
+        _budget = Retry.For(ctx);
+        _writer = new BatchWriter(_writes, ctx.Table, concurrency, Pace, _budget);
     }
 
     /// <summary>Checks everything that can be wrong before a write: the table's shape and every item's size.</summary>
@@ -63,11 +65,11 @@ public sealed class Seeder : IDisposable
         Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
         var seeder = new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
         if (!seeder.Pace.Unlimited) // paced: the estimate counts the rows an earlier run left, which are deleted one by one
-            seeder.Existing = (await Throughput.Read(token => ddb.QueryAsync(new QueryRequest
+            seeder.Existing = (await Retry.Run(token => ddb.QueryAsync(new QueryRequest
             {
                 TableName = ctx.Table, KeyConditionExpression = "pk = :pk", Select = Select.COUNT,
                 ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + group) },
-            }, token), ct)).Count ?? 0;
+            }, token), seeder._budget, ct)).Count ?? 0;
         return seeder;
     }
 
@@ -98,7 +100,7 @@ public sealed class Seeder : IDisposable
                     var rows = Rows(_me, _other, Group, _messages, DateTime.UtcNow).Take(Messages);
                     await _writer.Put(rows.Select(m => new Item(m) { [Items.SeededBy] = new() { S = lease.Owner } }), work.Token);
                     var (earlier, othersMessages) = await EarlierMessages(lease.Owner, work.Token);
-                    replaced = await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace).DeleteEach(earlier, work.Token);
+                    replaced = await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace, _budget).DeleteEach(earlier, work.Token);
                     var groupRows = await PointGroupRows(lease.Owner, work.Token);
                     (replaced, moved, kept) = (replaced + groupRows.Replaced, groupRows.Moved, othersMessages + groupRows.Kept);
                 }
@@ -161,7 +163,7 @@ public sealed class Seeder : IDisposable
         var items = new List<Item>();
         do
         {
-            var page = await Throughput.Read(token => _ddb.QueryAsync(query, token), ct);
+            var page = await Retry.Run(token => _ddb.QueryAsync(query, token), _budget, ct);
             items.AddRange(page.Items ?? []);
             query.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         } while (query.ExclusiveStartKey is not null);
@@ -181,11 +183,11 @@ public sealed class Seeder : IDisposable
             for (var attempt = 0; ; attempt++)
                 try
                 {
-                    var newest = (await Throughput.Read(token => _ddb.QueryAsync(new QueryRequest
+                    var newest = (await Retry.Run(token => _ddb.QueryAsync(new QueryRequest
                     {
                         TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", ConsistentRead = true, ScanIndexForward = false, Limit = 1,
                         ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + Group) },
-                    }, token), ct)).Items[0];
+                    }, token), _budget, ct)).Items[0];
                     var rows = (await QueryAll(new QueryRequest
                     {
                         TableName = _ctx.Table, KeyConditionExpression = "pk = :pk", FilterExpression = "message_group_uuid = :g", ConsistentRead = true,
@@ -195,20 +197,20 @@ public sealed class Seeder : IDisposable
                     target[Items.SeededBy] = S(run);
                     var current = rows.FirstOrDefault();
                     if (current is null)
-                        await Throughput.Read(token => _writes.PutItemAsync(new PutItemRequest
+                        await Retry.Run(token => _writes.PutItemAsync(new PutItemRequest
                         {
                             TableName = _ctx.Table, Item = target, ConditionExpression = "attribute_not_exists(pk)",
-                        }, token), ct);
+                        }, token), _budget, ct);
                     else if (string.CompareOrdinal(current["sk"].S, newest["sk"].S) < 0)
                     {
-                        await Throughput.Read(token => _writes.TransactWriteItemsAsync(Items.MoveGroupRow(_ctx.Table, current, target), token), ct);
+                        await Retry.Run(token => _writes.TransactWriteItemsAsync(Items.MoveGroupRow(_ctx.Table, current, target), token), _budget, ct);
                         if (current.ContainsKey(Items.SeededBy)) replaced++; else moved++;
                     }
                     else if (current.GetValueOrDefault(Items.SeededBy)?.S != run)
                         kept++; // already at the newest message (the Lambda's or the app's row): it stays as it is
                     foreach (var older in rows.Skip(1))
                         if (older.GetValueOrDefault(Items.SeededBy)?.S is { } by && by != run)
-                            replaced += await new BatchWriter(_writes, _ctx.Table, 1, Pace).DeleteEach(
+                            replaced += await new BatchWriter(_writes, _ctx.Table, 1, Pace, _budget).DeleteEach(
                                 [DeleteIf(new() { ["pk"] = older["pk"], ["sk"] = older["sk"] }, $"{Items.SeededBy} = :by", by)], ct);
                         else
                             kept++;
@@ -216,7 +218,7 @@ public sealed class Seeder : IDisposable
                 }
                 catch (Exception e) when (e is TransactionCanceledException or ConditionalCheckFailedException && attempt < 5)
                 {
-                    await Throughput.Backoff(attempt + 2, ct); // another writer moved it between the read and the write: read again
+                    await Retry.Backoff(attempt + 2, ct); // another writer moved it between the read and the write: read again
                 }
         return (replaced, moved, kept);
     }

@@ -109,7 +109,7 @@ public static class Streams
                 {
                     if (!failing) events.Trouble(e);
                     failing = true;
-                    await Throughput.Backoff(++backoff + 3, ct, capMs: 30_000); // 0.8 s, then longer, up to 30 s
+                    await Retry.Backoff(++backoff + 3, ct, capMs: 30_000); // 0.8 s, then longer, up to 30 s
                 }
         }
         finally

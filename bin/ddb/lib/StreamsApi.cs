@@ -38,27 +38,7 @@ public sealed class StreamsApi(DdbContext ctx, Uri endpoint) : IStreamsApi, IDis
     /// <summary>Tries of one call (the first and its retries) before its error is the caller's.</summary>
     public const int Tries = 6;
 
-    readonly JsonApi _api = new(ctx, endpoint, "DynamoDBStreams_20120810", Tries, retryTimeouts: false);
-
-    /// <summary>
-    /// Where the stream is read, as the SDK resolves it: AWS_ENDPOINT_URL_DYNAMODB_STREAMS, then the
-    /// DynamoDB endpoint (AWS_ENDPOINT_URL_DYNAMODB, or DynamoDB Local, which serves both), then AWS's
-    /// own host in the region's partition (streams.dynamodb.REGION.amazonaws.com, .amazonaws.com.cn in China).
-    /// </summary>
-    public static Uri Endpoint(DdbContext ctx, Func<string, string?> env)
-    {
-        if (env("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") is { Length: > 0 } set)
-        {
-            if (!Uri.TryCreate(set.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS is not an http(s) URL: {set}");
-            if (!ctx.Prod && DdbContext.AwsHost(url.ToString()))
-                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS points at AWS ({url.Host}) but prod was not asked for", 2);
-            return url;
-        }
-        if (ctx.Endpoint is { } dynamodb) return new Uri(dynamodb);
-        var suffix = Amazon.RegionEndpoint.GetBySystemName(ctx.Region).PartitionDnsSuffix ?? "amazonaws.com";
-        return new Uri($"https://streams.dynamodb.{ctx.Region}.{suffix}");
-    }
+    readonly JsonApi _api = new(ctx, endpoint, "DynamoDBStreams_20120810", new RetryBudget(Tries, Tries - 1, RetryTimeouts: false));
 
     public async Task<List<Shard>> Describe(string streamArn, CancellationToken ct)
     {

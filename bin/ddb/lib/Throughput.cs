@@ -1,9 +1,10 @@
 // Living within a table's capacity: BatchWriteItem in requests of 25, several in flight, paced to
-// the table's write capacity in prod (slower on throttling, faster while none), with one retry
-// budget that counts every attempt; and reads that back off when throttled instead of stopping.
+// the table's write capacity in prod (slower on throttling, faster while none), retried as Retry.cs
+// says: throttling and unprocessed items within DDB_MAX_RETRIES, other faults within the context's tries.
 using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
 
 namespace Cruddur.Ddb;
 
@@ -66,7 +67,9 @@ public sealed class Pace(double itemsPerSecond)
     }
 }
 
-public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurrency, Pace pace)
+/// <param name="budget">the retry budget (Retry.For): the client these writes use must not retry on its own
+/// (DdbContext.CreateClient(retries: 0)), so that one budget counts every attempt.</param>
+public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurrency, Pace pace, RetryBudget budget)
 {
     public const int BatchSize = 25;
     long _done, _retries;
@@ -74,11 +77,6 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
 
     /// <summary>Items written or deleted so far.</summary>
     public long Done => Interlocked.Read(ref _done);
-
-    /// <summary>Retries of one batch before giving up: DDB_MAX_RETRIES, default 15 (about 4 minutes of backoff).
-    /// The client these writes use must not retry on its own (DdbContext.CreateClient(retries: 0)): this is the one budget.</summary>
-    public static readonly int MaxRetries =
-        int.TryParse(Environment.GetEnvironmentVariable("DDB_MAX_RETRIES"), out var n) && n >= 1 ? n : 15;
 
     public Task Put(IEnumerable<Item> items, CancellationToken ct) =>
         Write(items.Select(i => new WriteRequest { PutRequest = new PutRequest { Item = i } }), ct);
@@ -127,11 +125,13 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
 
     /// <summary>
     /// One request under the pace and the retry budget: <paramref name="attempt"/> returns null when done, or
-    /// why it must be sent again (unprocessed items); throttling and 5xx answers are sent again with backoff.
+    /// why it must be sent again (unprocessed items); throttling is sent again up to DDB_MAX_RETRIES times, and
+    /// the other faults Retry.cs names (5xx, the network) within the budget's tries, each with backoff.
     /// </summary>
     async Task Retrying(Func<int> items, Func<CancellationToken, Task<string?>> attempt, CancellationToken ct)
     {
-        for (var tries = 0; ; tries++)
+        var clockChecked = false;
+        for (int tries = 0, faults = 1; ; tries++)
         {
             await pace.Take(items(), ct);
             string? why;
@@ -145,25 +145,32 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
                 }
                 pace.Throttled();
             }
-            catch (AmazonDynamoDBException e) when (Throughput.Throttling(e))
+            catch (Exception e) when (!clockChecked && Clock.Corrected(e))
+            {
+                (tries, clockChecked) = (tries - 1, true); // sent again at once with the corrected clock
+                continue;
+            }
+            catch (AmazonServiceException e) when (Retry.Throttling(e))
             {
                 why = e.ErrorCode.Replace("Exception", "");
                 pace.Throttled();
             }
-            catch (AmazonDynamoDBException e) when ((int)e.StatusCode >= 500)
+            catch (Exception e) when (Retry.Transient(e, budget.RetryTimeouts) && faults++ < budget.Tries && !ct.IsCancellationRequested)
             {
-                why = $"{e.ErrorCode} {(int)e.StatusCode}";
+                tries--; // a fault, not throttling: counted by the budget's tries
+                why = null;
             }
-            if (tries >= MaxRetries)
-                throw new UserError($"DynamoDB kept throttling ({why}) after {MaxRetries} retries of one batch "
+            if (tries >= Retry.MaxThrottledRetries)
+                throw new UserError($"DynamoDB kept throttling ({why}) after {Retry.MaxThrottledRetries} retries of one batch "
                     + $"({Interlocked.Read(ref _retries)} retries in {_clock.Elapsed.TotalSeconds:0} s in all); {Done} items were written. "
                     + "Run again later (it picks up where it left off) or raise the table's write capacity");
             Interlocked.Increment(ref _retries);
-            await Throughput.Backoff(tries, ct);
+            await Retry.Backoff(Math.Max(tries, faults), ct);
         }
     }
 
-    /// <summary>Deletes every item of a table (a scan of its keys, then batches of deletes); returns how many.</summary>
+    /// <summary>Deletes every item of a table (a scan of its keys, then batches of deletes); returns how many.
+    /// <paramref name="ddb"/> retries faults itself (the SDK's retries on); throttling and unprocessed items are retried here.</summary>
     public static async Task<long> DeleteAll(IAmazonDynamoDB ddb, TableDescription table, int concurrency, CancellationToken ct)
     {
         var keys = table.KeySchema.Select(k => k.AttributeName).ToList();
@@ -173,42 +180,9 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
             ProjectionExpression = string.Join(", ", keys.Select((_, i) => $"#k{i}")),
             ExpressionAttributeNames = keys.Select((k, i) => (k, i)).ToDictionary(x => $"#k{x.i}", x => x.k),
         };
-        var writer = new BatchWriter(ddb, table.TableName, concurrency, Pace.None);
+        var writer = new BatchWriter(ddb, table.TableName, concurrency, Pace.None, new RetryBudget(1, Retry.MaxThrottledRetries, RetryTimeouts: false));
         await foreach (var page in ddb.Paginators.Scan(scan).Responses.WithCancellation(ct))
             await writer.Delete(page.Items ?? [], ct);
         return writer.Done;
-    }
-}
-
-public static class Throughput
-{
-    public static bool Throttling(AmazonDynamoDBException e) =>
-        e is ProvisionedThroughputExceededException or RequestLimitExceededException || e.ErrorCode is "ThrottlingException";
-
-    /// <summary>Capped exponential backoff with full jitter: up to 50 ms, 100 ms, ... <paramref name="capMs"/> (20 s).</summary>
-    public static Task Backoff(int attempt, CancellationToken ct, double capMs = 20_000) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(capMs, 50 * Math.Pow(2, attempt))), ct);
-
-    /// <summary>
-    /// A read that DynamoDB may throttle (a scan page, a query): on throttling it waits and asks
-    /// again, up to <see cref="BatchWriter.MaxRetries"/> times in a row, so a long scan of a
-    /// provisioned table slows down rather than stops. The client should not retry throttling itself.
-    /// </summary>
-    public static async Task<T> Read<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-            try
-            {
-                return await call(ct);
-            }
-            catch (AmazonDynamoDBException e) when (Throttling(e) && attempt < BatchWriter.MaxRetries)
-            {
-                await Backoff(attempt, ct);
-            }
-            catch (AmazonDynamoDBException e) when (Throttling(e))
-            {
-                throw new UserError($"DynamoDB kept throttling ({e.ErrorCode.Replace("Exception", "")}) after {BatchWriter.MaxRetries} retries "
-                    + "of one read; run again later or raise the table's read capacity");
-            }
     }
 }

@@ -300,16 +300,37 @@ public sealed class CredentialTests : EndToEnd, IDisposable
         AssertFails(ListTables(Aws(("AWS_PROFILE", "typo"))), 1, "profile 'typo' does not exist");
     }
 
-    [Fact]
-    public void Local_requests_are_signed_with_placeholder_keys_never_the_developers_own()
+    [Theory]
+    [InlineData("list-tables")] // DynamoDB's JSON protocol (JsonApi)
+    [InlineData("describe-table")] // the SDK's client
+    public void Local_requests_carry_the_developers_access_key_id_and_region_but_are_signed_with_a_placeholder_secret(string script)
     {
-        var r = RunWith("list-tables", new Dictionary<string, string?>
+        var r = RunWith(script, new Dictionary<string, string?>
         {
             ["AWS_ENDPOINT_URL_DYNAMODB"] = _proxy.Endpoint, ["AWS_ACCESS_KEY_ID"] = "AKIAREALDEVKEY", ["AWS_SECRET_ACCESS_KEY"] = "realsecret",
+            ["AWS_DEFAULT_REGION"] = "eu-west-2",
         });
 
+        Assert.NotEmpty(_proxy.Raw);
+        Assert.All(_proxy.Requests, q => Assert.Equal("AKIAREALDEVKEY", q.AccessKey));
+        Assert.All(_proxy.Raw, q => Assert.Contains("/eu-west-2/dynamodb/aws4_request", q.Headers["authorization"]));
+        Assert.All(_proxy.Raw, q => Assert.True(FaultProxy.SignedWith(q, "cruddurlocal"), $"not signed with the placeholder secret: {q.Headers["authorization"]}"));
+        Assert.DoesNotContain(_proxy.Raw, q => FaultProxy.SignedWith(q, "realsecret") || q.Headers.Values.Any(v => v.Contains("realsecret")) || q.Body.Contains("realsecret"));
+        Assert.DoesNotContain("realsecret", r.Stdout + r.Stderr);
+    }
+
+    [Fact]
+    public void Local_requests_take_the_profiles_access_key_id_and_region_when_the_environment_has_none()
+    {
+        File_(".aws/credentials", "[default]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profilesecret\n");
+        File_(".aws/config", "[default]\nregion = ap-south-1\n");
+
+        var r = RunWith("list-tables", Aws()); // local: no prod
+
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.NotEmpty(_proxy.Requests);
-        Assert.All(_proxy.Requests, q => Assert.Equal("cruddurlocal", q.AccessKey));
+        Assert.NotEmpty(_proxy.Raw);
+        Assert.All(_proxy.Raw, q => Assert.Contains("Credential=AKIAPROFILEKEY/", q.Headers["authorization"]));
+        Assert.All(_proxy.Raw, q => Assert.Contains("/ap-south-1/dynamodb/aws4_request", q.Headers["authorization"]));
+        Assert.All(_proxy.Raw, q => Assert.True(FaultProxy.SignedWith(q, "cruddurlocal")));
     }
 }

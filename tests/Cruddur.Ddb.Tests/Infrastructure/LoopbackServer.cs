@@ -32,9 +32,9 @@ public abstract class LoopbackServer : IDisposable
     protected abstract Task Handle(HttpListenerContext ctx);
 
     /// <summary>Stops listening (connections are refused, as when the endpoint goes away) until <see cref="Resume"/>.</summary>
-    public void Pause() => _listener.Stop();
+    public virtual void Pause() => _listener.Stop();
 
-    public void Resume()
+    public virtual void Resume()
     {
         _listener.Start();
         _ = Task.Run(Loop);

@@ -136,17 +136,32 @@ public sealed class StreamsTests
             + "Signature=a9f7d5f809e499c03d13a560c6315fe82562dbcd6ab84d5ed8e13de4fba4ff75", auth);
     }
 
+    [Theory]
+    [InlineData("cn-north-1", false, false, "https://streams.dynamodb.cn-north-1.amazonaws.com.cn/")]
+    [InlineData("eu-west-2", false, false, "https://streams.dynamodb.eu-west-2.amazonaws.com/")]
+    [InlineData("us-east-1", true, false, "https://streams.dynamodb-fips.us-east-1.amazonaws.com/")]
+    [InlineData("us-east-1", false, true, "https://streams.dynamodb.us-east-1.api.aws/")]
+    [InlineData("us-east-1", true, true, "https://streams.dynamodb-fips.us-east-1.api.aws/")]
+    [InlineData("us-gov-west-1", true, false, "https://streams.dynamodb.us-gov-west-1.amazonaws.com/")]
+    [InlineData("cn-north-1", false, true, "https://streams.dynamodb.cn-north-1.api.amazonwebservices.com.cn/")]
+    public void The_streams_endpoint_follows_the_services_rule_set_over_the_sdks_partitions(string region, bool fips, bool dualStack, string url) =>
+        Assert.Equal(url, Endpoints.StreamsRule(region, fips, dualStack, null).ToString());
+
     [Fact]
-    public void The_streams_endpoint_is_its_own_variable_then_the_dynamodb_one_then_aws_in_the_regions_partition()
+    public void A_configured_streams_endpoint_is_used_as_it_is_and_refused_with_fips_or_dual_stack()
     {
-        var prod = new DdbContext(true, "t", null, "cn-north-1", "default");
-        Assert.Equal("https://streams.dynamodb.cn-north-1.amazonaws.com.cn/", StreamsApi.Endpoint(prod, _ => null).ToString());
-        Assert.Equal("https://streams.dynamodb.eu-west-2.amazonaws.com/", StreamsApi.Endpoint(prod with { Region = "eu-west-2" }, _ => null).ToString());
-        Assert.Equal("http://localhost:9000/", StreamsApi.Endpoint(prod with { Endpoint = "http://localhost:9000" }, _ => null).ToString());
-        Assert.Equal("http://proxy:1/s/", StreamsApi.Endpoint(prod with { Endpoint = "http://localhost:9000" },
-            n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "http://proxy:1/s/" : null).ToString());
+        Assert.Equal("http://proxy:1/s/", Endpoints.StreamsRule("eu-west-2", false, false, "http://proxy:1/s/").ToString());
+        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.StreamsRule("eu-west-2", true, false, "http://proxy:1/")).ExitCode);
+        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.StreamsRule("eu-west-2", false, true, "http://proxy:1/")).ExitCode);
+    }
+
+    [Fact]
+    public void Locally_the_stream_is_read_from_dynamodb_local_or_its_own_variable_never_from_aws()
+    {
         var local = new DdbContext(false, "t", "http://localhost:8000", "us-east-1", "default");
-        Assert.Equal(2, Assert.Throws<UserError>(() => StreamsApi.Endpoint(local,
+        Assert.Equal("http://localhost:8000/", Endpoints.Streams(local, _ => null).ToString());
+        Assert.Equal("http://proxy:1/s/", Endpoints.Streams(local, n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "http://proxy:1/s/" : null).ToString());
+        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.Streams(local,
             n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "https://streams.dynamodb.us-east-1.amazonaws.com" : null)).ExitCode);
     }
 }

@@ -1,0 +1,76 @@
+// Where requests go, one resolution for both ways of reaching AWS (the SDK's client and JsonApi).
+// Locally: DynamoDB Local's URL, which serves DynamoDB and its Streams. In prod, DynamoDB: the endpoint
+// the SDK's client resolves (its configured endpoints: AWS_ENDPOINT_URL_DYNAMODB, the profile's
+// services section and endpoint_url, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS; else its endpoint rules:
+// region, partition, FIPS, dual-stack). Streams (no SDK package here): the same configured-endpoint
+// settings for the service "DynamoDB Streams", read by the SDK (AWS_ENDPOINT_URL_DYNAMODB_STREAMS, a
+// services section's dynamodb_streams), else the rules of DynamoDB Streams' public endpoint rule set
+// over the SDK's partition data, as botocore applies them.
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal.Endpoints.StandardLibrary;
+
+namespace Cruddur.Ddb;
+
+public static class Endpoints
+{
+    /// <summary>The URL a DynamoDB request of <paramref name="ctx"/> goes to, as the SDK's client sends it.</summary>
+    public static Uri DynamoDb(DdbContext ctx)
+    {
+        if (!ctx.Prod) return new Uri(ctx.Endpoint!);
+        using var client = new AmazonDynamoDBClient(new AnonymousAWSCredentials(), ctx.SdkConfig());
+        return new Uri(client.DetermineServiceOperationEndpoint(new ListTablesRequest()).URL);
+    }
+
+    /// <summary>
+    /// The URL DynamoDB Streams requests of <paramref name="ctx"/> go to: locally AWS_ENDPOINT_URL_DYNAMODB_STREAMS
+    /// (never an AWS host) or DynamoDB Local; in prod the endpoint configured for DynamoDB Streams, else its rules.
+    /// </summary>
+    public static Uri Streams(DdbContext ctx, Func<string, string?> env)
+    {
+        if (!ctx.Prod)
+        {
+            if (env("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") is not { Length: > 0 } set) return new Uri(ctx.Endpoint!);
+            if (!Uri.TryCreate(set.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS is not an http(s) URL: {set}");
+            if (DdbContext.AwsHost(url.ToString()))
+                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS points at AWS ({url.Host}) but prod was not asked for", 2);
+            return url;
+        }
+        var config = ctx.SdkConfig(configuredEndpoints: true);
+        ((ClientConfig)config).ServiceId = "DynamoDB Streams"; // the SDK then reads that service's configured endpoint
+        return StreamsRule(ctx.Region, config.UseFIPSEndpoint, config.UseDualstackEndpoint, config.ServiceURL);
+    }
+
+    /// <summary>DynamoDB Streams' endpoint rule set (endpoint-rule-set-1.json of the service, as botocore ships it).</summary>
+    public static Uri StreamsRule(string region, bool fips, bool dualStack, string? configured)
+    {
+        if (configured is not null)
+            return fips ? throw new UserError("DynamoDB Streams: FIPS and a configured endpoint are not supported together (AWS_USE_FIPS_ENDPOINT)", 2)
+                : dualStack ? throw new UserError("DynamoDB Streams: dual-stack and a configured endpoint are not supported together (AWS_USE_DUALSTACK_ENDPOINT)", 2)
+                : new Uri(configured);
+        var p = Fn.Partition(region) ?? throw new UserError($"no AWS partition has the region {region}", 2);
+        string host;
+        if (fips && dualStack)
+            host = p.supportsFIPS && p.supportsDualStack ? $"streams.dynamodb-fips.{region}.{p.dualStackDnsSuffix}"
+                : throw new UserError($"FIPS and dual-stack are both asked for, but the partition of {region} does not support both", 2);
+        else if (fips)
+            host = !p.supportsFIPS ? throw new UserError($"FIPS is asked for, but the partition of {region} does not support it", 2)
+                : p.name == "aws-us-gov" ? $"streams.dynamodb.{region}.amazonaws.com"
+                : $"streams.dynamodb-fips.{region}.{p.dnsSuffix}";
+        else if (dualStack)
+            host = p.supportsDualStack ? $"streams.dynamodb.{region}.{p.dualStackDnsSuffix}"
+                : throw new UserError($"dual-stack is asked for, but the partition of {region} does not support it", 2);
+        else
+            host = p.name switch
+            {
+                "aws" or "aws-us-gov" => $"streams.dynamodb.{region}.amazonaws.com",
+                "aws-cn" => $"streams.dynamodb.{region}.amazonaws.com.cn",
+                "aws-iso" => $"streams.dynamodb.{region}.c2s.ic.gov",
+                "aws-iso-b" => $"streams.dynamodb.{region}.sc2s.sgov.gov",
+                _ => $"streams.dynamodb.{region}.{p.dnsSuffix}",
+            };
+        return new Uri($"https://{host}");
+    }
+}
