@@ -53,6 +53,25 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public void A_failed_scan_segment_ends_the_scan_at_once_and_no_item_is_printed_after_it()
+    {
+        Ok("schema-load");
+        Ok("seed");
+        // segment 0 is refused (not a fault to retry); the other segments' pages are slow to come
+        using var proxy = new FaultProxy(Ddb.Endpoint, byBody: (op, body) => op != "Scan" ? FaultProxy.Fault.None
+            : body.Contains("\"Segment\":0", StringComparison.Ordinal) ? FaultProxy.Fault.Denied : FaultProxy.Fault.Slow);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var r = RunWith("scan", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint }, "--json", "--segments", "4");
+
+        AssertFails(r, 1, "access denied");
+        Assert.EndsWith("(see docs/iam-policy.json for the actions each script needs)", r.Stderr.TrimEnd());
+        Assert.Empty(r.StdoutLines); // the other segments' pages, arriving after the failure, are not printed
+        Assert.True(clock.Elapsed < FaultProxy.SlowBy, $"the scan waited {clock.Elapsed} for the other segments");
+        Assert.Equal(4, proxy.Requests.Count(q => q.Operation == "Scan")); // one page asked of each segment, none after
+    }
+
+    [Fact]
     public void Scan_limit_reads_no_more_than_it_prints()
     {
         Ok("schema-load");

@@ -36,9 +36,13 @@ public sealed class FaultProxy : LoopbackServer
     double _tokens, _lastRefill;
     int _batches, _throttled, _partial;
 
-    public enum Fault { None, Throttle, Partial, Drop, ServerError, Unavailable }
+    public enum Fault { None, Throttle, Partial, Drop, ServerError, Unavailable, Denied, Slow }
+
+    /// <summary>How long a <see cref="Fault.Slow"/> request waits before it is passed on.</summary>
+    public static readonly TimeSpan SlowBy = TimeSpan.FromSeconds(8);
 
     readonly Func<string, int, Fault> _each;
+    readonly Func<string, string, Fault> _byBody;
     int _injected;
 
     /// <summary>Faults injected by <c>each</c> and requests refused for the clock.</summary>
@@ -67,10 +71,12 @@ public sealed class FaultProxy : LoopbackServer
     /// write more items than this rate allows (one second's worth may be saved up, like a table's burst)</param>
     /// <param name="throttle">whether to throttle the n-th (0-based) request of an operation ("UpdateItem", ...), any operation</param>
     /// <param name="each">the fault for the n-th (0-based) request of an operation, any operation</param>
+    /// <param name="byBody">the fault for a request of an operation with this body</param>
     public FaultProxy(string target, Func<int, Fault>? plan = null, double admitItemsPerSecond = 0, Func<string, int, bool>? throttle = null,
-        Func<string, int, Fault>? each = null)
+        Func<string, int, Fault>? each = null, Func<string, string, Fault>? byBody = null)
     {
         _each = each ?? ((_, _) => Fault.None);
+        _byBody = byBody ?? ((_, _) => Fault.None);
         _front.Start();
         Endpoint = $"http://127.0.0.1:{((IPEndPoint)_front.LocalEndpoint).Port}";
         _ = Task.Run(Front);
@@ -97,7 +103,8 @@ public sealed class FaultProxy : LoopbackServer
             var nth = _counts.AddOrUpdate(operation, 0, (_, n) => n + 1);
             if (_throttle(operation, nth))
                 fault = Fault.Throttle;
-            if (_each(operation, nth) is not Fault.None and var injected)
+            var injected = _each(operation, nth) is var byOrder and not Fault.None ? byOrder : _byBody(operation, body);
+            if (injected != Fault.None)
             {
                 fault = injected;
                 Interlocked.Increment(ref _injected);
@@ -113,6 +120,14 @@ public sealed class FaultProxy : LoopbackServer
                     ("Date", server.ToString("R")), ("x-amzn-RequestId", Guid.NewGuid().ToString()));
                 return;
             }
+            if (fault == Fault.Denied)
+            {
+                await Reply(ctx, 400, "application/x-amz-json-1.0",
+                    """{"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","message":"not authorized to perform: dynamodb:Scan (injected)"}""",
+                    ("x-amzn-RequestId", Guid.NewGuid().ToString()));
+                return;
+            }
+            if (fault == Fault.Slow) await Task.Delay(SlowBy);
             if (fault is Fault.ServerError or Fault.Unavailable)
             {
                 await Reply(ctx, fault == Fault.ServerError ? 500 : 503, "application/x-amz-json-1.0", fault == Fault.ServerError
