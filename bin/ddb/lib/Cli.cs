@@ -24,8 +24,6 @@ public static class Cli
     /// <summary>Milliseconds since this process started (the launcher's own time comes before it).</summary>
     static double Elapsed => (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
-    static readonly double Started = Debug ? Elapsed : 0; // only with DDB_DEBUG: reading the start time costs a little
-
     public static string ScriptPath => AppContext.GetData("EntryPointFilePath") as string ?? Environment.ProcessPath ?? "ddb";
     public static string ScriptDir => AppContext.GetData("EntryPointFileDirectoryPath") as string ?? AppContext.BaseDirectory;
     public static string Name => Path.GetFileName(ScriptPath);
@@ -73,6 +71,7 @@ public static class Cli
     public static int Run(string[] args, ScriptCommand command, Func<Invocation, Task<int>> action,
         Argument<string?>? tableArgument = null)
     {
+        var started = Debug ? Elapsed : 0; // only with DDB_DEBUG: reading the start time costs a little
         using var cts = new CancellationTokenSource();
         var stopCode = 130; // Ctrl-C; 143 for SIGTERM or a launcher that went away
         Console.CancelKeyPress += (_, e) =>
@@ -120,7 +119,7 @@ public static class Cli
             var resolved = Debug ? Elapsed : 0;
             var code = action(new Invocation(context, parsed, cts.Token)).GetAwaiter().GetResult();
             if (Debug)
-                Console.Error.WriteLine($"timing: program started {Started:0} ms after the process, arguments and context ready at {resolved:0} ms, done at {Elapsed:0} ms");
+                Console.Error.WriteLine($"timing: program started {started:0} ms after the process, arguments and context ready at {resolved:0} ms, done at {Elapsed:0} ms");
             return code;
         }
         catch (Exception e) when (Failure.ReaderWentAway(e))

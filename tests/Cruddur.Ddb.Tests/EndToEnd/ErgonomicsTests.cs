@@ -159,12 +159,13 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     public async Task The_workspace_start_up_script_on_a_fresh_copy_without_docker_ends_with_the_seeded_table()
     {
         var copy = Repo.FreshCopy("cruddur-workspace-");
-        var port = Repo.FreePort();
+        var (port, ui) = (Repo.FreePort(), Repo.FreePort());
         ProcessResult Workspace(string step)
         {
             var psi = Scripts.Command(Path.Combine(copy, "bin", "ddb", "workspace"), [step], new Dictionary<string, string?>
             {
                 ["DDB_LOCAL_PORT"] = port.ToString(), ["DDB_LOCAL_ENGINE"] = "java", ["DDB_LOCAL_DATA"] = Path.Combine(copy, "data"),
+                ["DDB_UI_PORT"] = ui.ToString(),
                 ["DDB_MESSAGE_TABLE"] = Table,
                 ["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName, // its own build cache
                 ["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName, // the stream's checkpoint
@@ -196,6 +197,12 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             while (!(File.Exists(log) && File.ReadAllText(log).Contains($"following the stream of {Table}")) && DateTime.UtcNow < deadline)
                 await Task.Delay(200);
             Assert.Contains($"following the stream of {Table}", File.ReadAllText(log));
+            // and local ui shows the tables, on loopback, its output in a log beside the stream's
+            var uiLog = Path.Combine(copy, "bin", "ddb", ".dynamodb-local", "ui.log");
+            while (!(File.Exists(uiLog) && File.ReadAllText(uiLog).Contains("listening on")) && DateTime.UtcNow < deadline)
+                await Task.Delay(200);
+            using (var http = new HttpClient())
+                Assert.Contains(Table, await http.GetStringAsync($"http://127.0.0.1:{ui}/"));
 
             // the app posts a reply; the background stream moves the group rows to it; the next start keeps both
             var reply = Items.MessageRow(Users.Other, group, Guid.NewGuid().ToString(), "posted in the app", Items.Iso(DateTime.UtcNow));
@@ -225,6 +232,8 @@ public sealed class ErgonomicsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
                 Assert.Equal(newest["sk"].S, Assert.Single(await Inbox(owner))["sk"].S);
             var down = Repo.Exec(Scripts.Command(Path.Combine(copy, "bin", "ddb", "local"), ["down"], new Dictionary<string, string?> { ["DDB_LOCAL_PORT"] = port.ToString() }));
             Assert.Contains("stopped ./bin/ddb/stream", down.Stderr);
+            Assert.Contains("stopped ./bin/ddb/local ui", down.Stderr);
+            Assert.False(Repo.Answers(ui));
         }
         finally
         {

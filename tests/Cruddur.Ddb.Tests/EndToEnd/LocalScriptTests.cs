@@ -94,11 +94,34 @@ public sealed class LocalScriptTests
     }
 
     [Fact]
-    public void An_unknown_subcommand_prints_usage_and_exits_2()
+    public void Docker_asked_for_without_its_compose_plugin_is_one_line_and_exit_2()
     {
-        var r = Local(Repo.FreePort(), "sideways");
+        var bin = Directory.CreateTempSubdirectory("cruddur-nocompose-").FullName;
+        File.WriteAllText(Path.Combine(bin, "docker"), "#!/bin/sh\necho \"docker: unknown command: docker $1\" >&2\nexit 1\n");
+        File.SetUnixFileMode(Path.Combine(bin, "docker"), (UnixFileMode)0b111_101_101);
+        var env = new Dictionary<string, string?>
+        {
+            ["DDB_LOCAL_PORT"] = Repo.FreePort().ToString(), ["DDB_LOCAL_ENGINE"] = "docker",
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+        };
+
+        var r = Repo.Exec(Scripts.Command(Repo.Path_("bin", "ddb", "local"), ["up"], env));
+
+        Directory.Delete(bin, recursive: true);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("Usage: ./bin/ddb/local up", r.Stderr);
+        Assert.StartsWith("local: DDB_LOCAL_ENGINE=docker, but there is no 'docker compose' here", Assert.Single(r.StderrLines, l => l.StartsWith("local: ")));
+    }
+
+    [Theory]
+    [InlineData("local", "sideways", "local: unknown command 'sideways' (usage: ./bin/ddb/local up")]
+    [InlineData("local", null, "local: usage: ./bin/ddb/local up")]
+    [InlineData("workspace", "sideways", "workspace: unknown command 'sideways' (usage: ./bin/ddb/workspace init | start")]
+    [InlineData("workspace", null, "workspace: usage: ./bin/ddb/workspace init | start")]
+    public void A_bash_helper_without_a_known_command_says_its_usage_in_one_line_and_exits_2(string helper, string? argument, string said)
+    {
+        var r = Repo.Exec(Scripts.Command(Repo.Path_("bin", "ddb", helper), argument is null ? [] : [argument]));
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith(said, Assert.Single(r.StderrLines));
     }
 
     [Theory]
@@ -111,6 +134,8 @@ public sealed class LocalScriptTests
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"Usage: ./bin/ddb/{helper}", r.Stdout);
+        Assert.Contains($"Example: ./bin/ddb/{helper}", r.Stdout);
+        Assert.Contains("IAM: ", r.Stdout);
         Assert.Equal("", r.Stderr);
     }
 }
