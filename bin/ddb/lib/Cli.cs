@@ -109,8 +109,13 @@ public static class Cli
                     Environment.SetEnvironmentVariable(name, value);
                 context = context.WithCredentials(env);
             }
-            if (tableArgument is not null && parsed.GetValue(tableArgument) is { Length: > 0 } table)
-                context = context with { Table = table };
+            if (tableArgument is not null && parsed.GetResult(tableArgument) is { Tokens.Count: > 0 } given)
+                context = context with
+                {
+                    Table = string.IsNullOrWhiteSpace(given.Tokens[0].Value)
+                        ? throw Usage($"{tableArgument.Name} is empty: name a table, or leave it out for {context.Table}")
+                        : given.Tokens[0].Value,
+                };
             Console.Error.WriteLine(context.Describe(command.SaysTable ? null : "DynamoDB"));
             if (context is { Prod: true, Endpoint: { } endpoint })
                 Console.Error.WriteLine($"WARNING: prod requests go to {endpoint} ({context.EndpointFrom}), not to AWS's own endpoint");

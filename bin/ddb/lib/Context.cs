@@ -146,6 +146,15 @@ public sealed record DdbContext(
             : $"{subject} @ {Endpoint} (prod, region {Region}, {who}) -- endpoint overridden by {EndpointFrom}";
     }
 
+    /// <summary>
+    /// The AWS CLI command that does <paramref name="operation"/> (for example "update-table") where this context
+    /// acts, for the user to run as printed: with the endpoint when one is set, the region, and locally placeholder
+    /// keys when none are configured (DynamoDB Local needs some; a shell that only ever used it has none).
+    /// </summary>
+    public string AwsCli(string operation) =>
+        (!Prod && LocalKeyId == PlaceholderKey ? $"AWS_ACCESS_KEY_ID={PlaceholderKey} AWS_SECRET_ACCESS_KEY={PlaceholderKey} " : "")
+        + $"aws dynamodb {operation}{(Endpoint is { } e ? $" --endpoint-url {e}" : "")} --region {Region}";
+
     /// <summary>How long one request may take before it counts as unanswered: DynamoDB Local on a busy
     /// laptop can take seconds for one batch after heavy use, so it gets 20 s.</summary>
     public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 20);

@@ -60,14 +60,15 @@ public static class MessagesTable
     /// <summary>
     /// Every way the live table differs from <see cref="Definition"/>. Capacity, billing mode, the
     /// stream and the index are mended in place with UpdateTable; only the table's own keys need a
-    /// new table. <paramref name="endpoint"/> goes into the commands for DynamoDB Local.
+    /// new table. <paramref name="updateTable"/> is the AWS CLI's update-table where the table lives
+    /// (DdbContext.AwsCli: endpoint, region and, locally, placeholder keys), which the commands extend.
     /// </summary>
-    public static List<Difference> Differences(TableDescription live, string? endpoint = null)
+    public static List<Difference> Differences(TableDescription live, string updateTable = "aws dynamodb update-table")
     {
         var name = live.TableName;
         var want = Definition(name);
         var diffs = new List<Difference>();
-        var update = $"aws dynamodb update-table --table-name {name}{(endpoint is null ? "" : $" --endpoint-url {endpoint}")}";
+        var update = $"{updateTable} --table-name {name}";
         void Check(string what, string expected, string found, Fix fix, string? command)
         {
             if (expected != found) diffs.Add(new(what, expected, found, fix, command));

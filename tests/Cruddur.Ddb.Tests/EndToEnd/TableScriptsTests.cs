@@ -61,7 +61,8 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Contains("[differs] key schema: expected pk HASH, sk RANGE, found pk HASH", r.Stderr);
         Assert.Contains("[differs] billing mode: expected PROVISIONED, found PAY_PER_REQUEST", r.Stderr);
         Assert.Contains("[differs] stream: expected on, NEW_IMAGE, found off", r.Stderr);
-        Assert.Contains("[differs] index message-group-sk-index: expected present, found missing; mend in place: aws dynamodb update-table", r.Stderr);
+        Assert.Contains("[differs] index message-group-sk-index: expected present, found missing; mend in place: "
+            + "AWS_ACCESS_KEY_ID=cruddurlocal AWS_SECRET_ACCESS_KEY=cruddurlocal aws dynamodb update-table", r.Stderr);
         Assert.Contains("[differs] key schema: expected pk HASH, sk RANGE, found pk HASH; only a new table can change this", r.Stderr);
         Assert.Contains("its keys can only change in a new table: drop it (every item is lost)", r.StderrLines[^1]);
         Assert.DoesNotContain("Exception", r.Stderr);
@@ -81,8 +82,10 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
 
         Assert.Equal(1, r.ExitCode);
         var line = Assert.Single(r.StderrLines, l => l.StartsWith("[differs] table capacity"));
-        Assert.Equal($"[differs] table capacity: expected 5 read / 5 write, found 7 read / 9 write; mend in place: aws dynamodb update-table "
-            + $"--table-name {Table} --endpoint-url {Ddb.Endpoint} --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5", line);
+        // runnable as printed in a shell with no AWS configuration: the endpoint, a region and placeholder keys
+        Assert.Equal($"[differs] table capacity: expected 5 read / 5 write, found 7 read / 9 write; mend in place: "
+            + $"AWS_ACCESS_KEY_ID=cruddurlocal AWS_SECRET_ACCESS_KEY=cruddurlocal aws dynamodb update-table --endpoint-url {Ddb.Endpoint} --region us-east-1 "
+            + $"--table-name {Table} --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5", line);
         Assert.Contains("each is mended in place by the command shown, keeping every item", r.StderrLines[^1]);
         Assert.DoesNotContain("drop", r.StderrLines[^1]);
 
@@ -191,19 +194,50 @@ public sealed class TableScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var commands = drift.StderrLines.Where(l => l.StartsWith("[differs]")).Select(l => l[(l.IndexOf("mend in place: ") + "mend in place: ".Length)..]).ToList();
         Assert.Equal(3, commands.Count);
 
-        foreach (var command in commands) // the AWS CLI, as a user would paste them
+        // the AWS CLI, as a user who only ever used DynamoDB Local pastes them: no AWS configuration at all
+        var home = Directory.CreateTempSubdirectory("cruddur-nohome-").FullName;
+        foreach (var command in commands)
         {
             var r = Repo.Exec(Scripts.Command("bash", ["-c", command], new Dictionary<string, string?>
             {
-                ["AWS_ACCESS_KEY_ID"] = "cruddurlocal", ["AWS_SECRET_ACCESS_KEY"] = "cruddurlocal", ["AWS_DEFAULT_REGION"] = "us-east-1",
+                ["HOME"] = home, ["AWS_CONFIG_FILE"] = null, ["AWS_SHARED_CREDENTIALS_FILE"] = null,
             }));
             Assert.True(r.ExitCode == 0, $"{command}\n{r}");
         }
+        Directory.Delete(home, recursive: true);
 
         var mended = Run("schema-load");
         Assert.True(mended.ExitCode == 0, mended.ToString());
         Assert.DoesNotContain("[differs]", mended.Stderr);
         Assert.Equal(1, await Ddb.Count(Table)); // every item kept
+    }
+
+    [Fact]
+    public void Describe_table_raw_prints_what_the_aws_cli_prints_for_describe_table()
+    {
+        Ok("schema-load");
+        var ours = Path.GetTempFileName();
+        var theirs = Path.GetTempFileName();
+        File.WriteAllText(ours, Ok("describe-table", "--raw").Stdout);
+        var cli = Repo.Exec(Scripts.Command("aws", ["dynamodb", "describe-table", "--table-name", Table, "--endpoint-url", Ddb.Endpoint, "--output", "json"],
+            new Dictionary<string, string?> { ["AWS_ACCESS_KEY_ID"] = "cruddurlocal", ["AWS_SECRET_ACCESS_KEY"] = "cruddurlocal", ["AWS_DEFAULT_REGION"] = "us-east-1" }));
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        File.WriteAllText(theirs, cli.Stdout);
+
+        // the same JSON document (numbers as values: the CLI prints 0 as 0.0)
+        var same = Repo.Exec(Scripts.Command("python3", ["-c", "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print(a == b)", ours, theirs]));
+        File.Delete(ours);
+        File.Delete(theirs);
+        Assert.Equal("True", same.Stdout.Trim());
+        AssertFails(Run("describe-table", "--raw", "--json"), 2, "--json and --raw are two shapes of the output");
+    }
+
+    [Fact]
+    public void An_empty_table_name_is_a_usage_error_not_the_default_table()
+    {
+        Ok("schema-load");
+        AssertFails(Run("describe-table", ""), 2, "TABLE is empty: name a table, or leave it out for");
+        AssertFails(Run("scan", "  "), 2, "TABLE is empty");
     }
 
     [Fact]

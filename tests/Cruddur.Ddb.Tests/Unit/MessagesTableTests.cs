@@ -70,13 +70,13 @@ public sealed class MessagesTableTests
         live.GlobalSecondaryIndexes = null;
         live.BillingModeSummary = new() { BillingMode = BillingMode.PAY_PER_REQUEST };
 
-        var diffs = MessagesTable.Differences(live, "http://localhost:8000");
+        var diffs = MessagesTable.Differences(live, "aws dynamodb update-table --endpoint-url http://localhost:8000 --region us-east-1");
 
         Assert.Equal(MessagesTable.Fix.Recreate, diffs.Single(d => d.What == "key schema").Fix);
         Assert.Null(diffs.Single(d => d.What == "key schema").Command);
         var index = diffs.Single(d => d.What == "index message-group-sk-index");
         Assert.Equal((MessagesTable.Fix.InPlace, "missing"), (index.Fix, index.Found));
-        Assert.StartsWith("aws dynamodb update-table --table-name tbl --endpoint-url http://localhost:8000 --attribute-definitions", index.Command);
+        Assert.StartsWith("aws dynamodb update-table --endpoint-url http://localhost:8000 --region us-east-1 --table-name tbl --attribute-definitions", index.Command);
         Assert.Contains("--billing-mode PROVISIONED", diffs.Single(d => d.What == "billing mode").Command);
         Assert.DoesNotContain(diffs, d => d.What == "table capacity"); // on-demand: no capacity to compare
     }
