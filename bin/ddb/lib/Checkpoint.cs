@@ -41,12 +41,27 @@ public sealed class Checkpoint
         }
     }
 
-    /// <summary>Writes the file whole or not at all (a temporary file renamed over it).</summary>
+    /// <summary>
+    /// Writes the file whole or not at all: a temporary file of this writer's own, on disk before it is renamed
+    /// over the checkpoint, so that two followers of one table save side by side (the last one's stays; both
+    /// only move group rows forward) and a crash never leaves half a file.
+    /// </summary>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this));
-        File.Move(temp, path, overwrite: true);
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                JsonSerializer.Serialize(file, this);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp); // gone already unless the write or the rename failed
+        }
     }
 }

@@ -84,6 +84,24 @@ public sealed class StreamsTests
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
 
+    [Fact]
+    public void Two_followers_of_one_table_save_checkpoints_side_by_side_and_leave_a_whole_file_and_no_temporary_one()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"checkpoint-{Guid.NewGuid():N}");
+        var path = Path.Combine(dir, "c.json");
+        Parallel.For(0, 2, follower =>
+        {
+            for (var i = 0; i < 200; i++)
+                new Checkpoint { Stream = "arn:1", Last = { ["shard-1"] = $"{follower}-{i}" } }.Save(path);
+        });
+
+        var saved = Checkpoint.Load(path, "arn:1");
+        Assert.Null(saved.Unreadable);
+        Assert.EndsWith("-199", saved.Checkpoint.Last["shard-1"]);
+        Assert.Equal(["c.json"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        Directory.Delete(dir, recursive: true);
+    }
+
     const string Secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
     static string Authorization(string method, string url, Dictionary<string, string> headers, string body, Amazon.Runtime.ImmutableCredentials creds,
