@@ -29,22 +29,53 @@ public static class Conversation
     /// <summary>The name standard input goes by, as a conversation file.</summary>
     public const string StandardInput = "-";
 
-    /// <summary>Reads the file (standard input for "-"); a line of any other form is an error naming it.</summary>
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Reads the file (standard input for "-") as UTF-8, strictly: bytes that are not UTF-8 (a file saved as
+    /// Latin-1, say) are refused with the line and column, never seeded as U+FFFD. A line of any other form
+    /// than 'Person N: message' is an error naming it.
+    /// </summary>
     public static List<Message> Read(string path)
     {
-        string[] lines;
+        byte[] bytes;
         var name = path == StandardInput ? "standard input" : path;
+        if (path != StandardInput && Directory.Exists(path))
+            throw new UserError($"{path} is a folder, not a conversation file", 2);
         try
         {
-            lines = path == StandardInput ? Console.In.ReadToEnd().Split('\n') : File.ReadAllLines(path);
+            if (path == StandardInput)
+            {
+                using var stdin = new MemoryStream();
+                Console.OpenStandardInput().CopyTo(stdin);
+                bytes = stdin.ToArray();
+            }
+            else bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserError(path == StandardInput ? $"cannot read the conversation from standard input: {e.Message}"
                 : $"cannot read the conversation file {path}: {e.Message}");
         }
+        var body = bytes.AsSpan(bytes.AsSpan().StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0); // a byte order mark is UTF-8's own
+        var lines = new List<string>();
+        for (var start = 0; start <= body.Length;)
+        {
+            var end = body[start..].IndexOf((byte)'\n') is var n and >= 0 ? start + n : body.Length;
+            var line = body[start..end];
+            try
+            {
+                lines.Add(StrictUtf8.GetString(line).TrimEnd('\r'));
+            }
+            catch (DecoderFallbackException e)
+            {
+                var column = Encoding.UTF8.GetCharCount(line[..Math.Max(0, e.Index)]) + 1;
+                throw new UserError($"{name}:{lines.Count + 1}:{column}: not UTF-8 (byte 0x{line[Math.Max(0, e.Index)]:X2}): save the file as UTF-8; nothing written", 2);
+            }
+            start = end + 1;
+        }
         var messages = new List<Message>();
-        for (var i = 0; i < lines.Length; i++)
+        for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i].Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
@@ -125,15 +156,19 @@ public static class Items
     public static int Size(Item item) =>
         item.Sum(kv => Encoding.UTF8.GetByteCount(kv.Key) + (kv.Value.S is { } s ? Encoding.UTF8.GetByteCount(s) : kv.Value.N?.Length ?? 1));
 
+    /// <summary>The length of a seed run's id in <see cref="SeededBy"/>: a Guid's 32 hex digits (Lease.Owner).</summary>
+    public const int RunIdLength = 32;
+
     /// <summary>
     /// Refuses, before anything is written, a conversation whose items DynamoDB would reject, naming
-    /// the line: the message rows are the first <paramref name="messages"/>.Count items, in order.
+    /// the line: the message rows are the first <paramref name="messages"/>.Count items, in order. Each is
+    /// measured as it is written, with the run's <see cref="SeededBy"/> mark.
     /// </summary>
     public static void CheckSizes(IReadOnlyList<Item> items, IReadOnlyList<Message> messages, string path)
     {
         for (var i = 0; i < items.Count; i++)
         {
-            var size = Size(items[i]);
+            var size = Size(new Item(items[i]) { [SeededBy] = S(new string('0', RunIdLength)) });
             if (size <= MaxItemBytes) continue;
             var line = i < messages.Count ? messages[i].Line : messages[^1].Line; // a group row repeats the last message
             throw new UserError($"{path}:{line}: this message makes an item of {size / 1024.0:0.#} KB and DynamoDB takes at most 400 KB "

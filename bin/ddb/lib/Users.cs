@@ -69,7 +69,7 @@ public static class Users
         }
         var missing = handles.Where(h => !users.ContainsKey(h)).ToArray();
         if (missing.Length > 0)
-            throw new UserError($"no user with handle {string.Join(", ", missing.Select(h => $"'{h}'"))} in {where}");
+            throw new UserError($"no user with handle {string.Join(", ", missing.Select(h => $"'{h}'"))} in {where}", 2);
         return (users, where);
     }
 

@@ -164,7 +164,7 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Ok("schema-load");
         var url = Postgres.Shared.Database(Users.Me);
 
-        AssertFails(RunWith("seed", new Dictionary<string, string?> { ["CONNECTION_URL"] = url }), 1, "no user with handle 'bayko' in Postgres");
+        AssertFails(RunWith("seed", new Dictionary<string, string?> { ["CONNECTION_URL"] = url }), 2, "no user with handle 'bayko' in Postgres");
         Assert.Equal(0, await Ddb.Count(Table));
     }
 
@@ -218,11 +218,33 @@ public sealed class SeedTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         File.WriteAllLines(bad, ["Person 1: hello", "# a comment", "Person 3: who am I"]);
 
         AssertFails(Run("seed", "--conversation", "/nonexistent/conversation.txt"), 1, "cannot read the conversation file /nonexistent/conversation.txt");
+        AssertFails(Run("seed", "--conversation", Path.GetTempPath()), 2, $"{Path.GetTempPath()} is a folder, not a conversation file");
         AssertFails(Run("seed", "--conversation", bad), 1, $"{bad}:3: expected 'Person 1: <message>' or 'Person 2: <message>'");
+        File.WriteAllBytes(bad, [.. "Person 1: plain\nPerson 2: caf"u8, 0xE9, .. " cr"u8, 0xE8, .. "me\n"u8]); // Latin-1, as another editor saves it
+        AssertFails(Run("seed", "--conversation", bad), 2, $"{bad}:2:14: not UTF-8 (byte 0xE9): save the file as UTF-8; nothing written");
         File.WriteAllLines(bad, ["# nothing here"]);
         AssertFails(Run("seed", "--conversation", bad), 1, "no messages");
         Assert.Equal(0, await Ddb.Count(Table));
         File.Delete(bad);
+    }
+
+    [Fact]
+    public async Task A_message_too_large_once_seeds_mark_is_added_is_refused_naming_its_line_and_nothing_is_written()
+    {
+        Ok("schema-load");
+        // the largest row of this conversation exactly 400 KB without the seeded_by mark: one byte more with it
+        var group = Items.GroupUuid(Users.Me, Users.Other);
+        int Largest(string text) => Items.Conversation(Users.Me, Users.Other, group, [new(1, "hello", 1), new(2, text, 2)],
+            Items.MessageTimes(2, DateTime.UtcNow)).Max(Items.Size);
+        var text = new string('x', 1000);
+        text = new string('x', Items.MaxItemBytes - (Largest(text) - text.Length));
+        Assert.Equal(Items.MaxItemBytes, Largest(text));
+        var file = Path.Combine(Path.GetTempPath(), $"large-{Table}.txt");
+        File.WriteAllLines(file, ["Person 1: hello", "Person 2: " + text]);
+
+        AssertFails(Run("seed", "--conversation", file), 1, $"{file}:2: this message makes an item of");
+        Assert.Equal(0, await Ddb.Count(Table));
+        File.Delete(file);
     }
 
     [Fact]
