@@ -54,6 +54,16 @@ public static class MessagesTable
     /// lost), or only by dropping and loading the table again (every item lost).</summary>
     public enum Fix { InPlace, RebuildIndex, Recreate }
 
+    /// <summary>
+    /// What the definition wants of time to live (on for <see cref="TtlAttribute"/>) against what the table has, as a
+    /// difference (null when they agree); <paramref name="found"/> is what the table has, in words, or why it is unknown.
+    /// </summary>
+    public static Difference? TtlDifference(string table, string found, string cli) =>
+        found == $"on for attribute {TtlAttribute}" ? null
+            : new("time to live", $"on for attribute {TtlAttribute}", found, Fix.InPlace,
+                $"{cli} --table-name {table} --time-to-live-specification Enabled=true,AttributeName={TtlAttribute}"
+                + (found.StartsWith("on for", StringComparison.Ordinal) ? "  # after turning the other attribute's off: a table has one" : ""));
+
     /// <summary>One way a live table differs from the definition, and the AWS CLI command that mends it (null: drop and load again).</summary>
     public sealed record Difference(string What, string Expected, string Found, Fix Fix, string? Command);
 

@@ -23,24 +23,26 @@ public static class Tables
         }
     }
 
-    /// <summary>
-    /// Turns DynamoDB's time to live on for <paramref name="attribute"/> unless TTL is already on (a table
-    /// has one TTL attribute); returns the attribute TTL is on for (null while it is being turned off),
-    /// and whether this call turned it on.
-    /// </summary>
-    public static async Task<(string? Attribute, bool TurnedOn)> EnsureTtl(IAmazonDynamoDB client, string table, string attribute, CancellationToken ct)
+    /// <summary>A table's time to live: on (and for which attribute; a table has one), or off (or being turned off).</summary>
+    public sealed record Ttl(bool On, string? Attribute, bool TurningOff)
+    {
+        public override string ToString() => On ? $"on for attribute {Attribute}" : TurningOff ? "being turned off" : "off";
+    }
+
+    /// <summary>The table's time to live as DynamoDB describes it.</summary>
+    public static async Task<Ttl> TimeToLive(IAmazonDynamoDB client, string table, CancellationToken ct)
     {
         var ttl = (await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = table }, ct)).TimeToLiveDescription;
-        if (ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLED || ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLING)
-            return (ttl.AttributeName, false);
-        if (ttl?.TimeToLiveStatus == TimeToLiveStatus.DISABLING)
-            return (null, false);
-        await client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+        return ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLED || ttl?.TimeToLiveStatus == TimeToLiveStatus.ENABLING ? new(true, ttl.AttributeName, false)
+            : new(false, null, ttl?.TimeToLiveStatus == TimeToLiveStatus.DISABLING);
+    }
+
+    /// <summary>Turns time to live on for <paramref name="attribute"/>.</summary>
+    public static Task TurnTtlOn(IAmazonDynamoDB client, string table, string attribute, CancellationToken ct) =>
+        client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
         {
             TableName = table, TimeToLiveSpecification = new TimeToLiveSpecification { Enabled = true, AttributeName = attribute },
         }, ct);
-        return (attribute, true);
-    }
 
     /// <summary>Polls DescribeTable until the table and its indexes are ACTIVE (.NET has no waiters).</summary>
     public static async Task<TableDescription> WaitActive(IAmazonDynamoDB client, string table, TimeSpan timeout, CancellationToken ct)

@@ -61,14 +61,50 @@ public sealed class GuardrailTests(DynamoDbLocal ddb) : EndToEnd(ddb)
     }
 
     [Fact]
+    public async Task A_refused_time_to_live_step_comes_after_the_guards_and_is_a_difference_with_its_mend_command()
+    {
+        using var proxy = new FaultProxy(Ddb.Endpoint, byBody: (op, _) => op == "UpdateTimeToLive" ? FaultProxy.Fault.Denied : FaultProxy.Fault.None);
+
+        var r = RunWith("schema-load", new Dictionary<string, string?>(Prod) { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint }, "prod");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("[ttl] time to live could not be turned on: AccessDeniedException: ", r.Stderr);
+        Assert.Contains("[differs] time to live: expected on for attribute ttl, found unknown (AccessDeniedException); mend in place: "
+            + $"aws dynamodb update-time-to-live --endpoint-url {proxy.Endpoint} --region eu-west-2 --table-name {Table} "
+            + "--time-to-live-specification Enabled=true,AttributeName=ttl", r.Stderr);
+        Assert.True((await Ddb.Client.DescribeTableAsync(Table)).Table.DeletionProtectionEnabled); // the guards came first
+    }
+
+    [Fact]
+    public async Task Time_to_live_off_on_an_existing_table_is_listed_not_changed_no_ttl_declines_it_and_setup_makes_the_same_table()
+    {
+        async Task<TimeToLiveStatus> Ttl() => (await Ddb.Client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = Table }))
+            .TimeToLiveDescription.TimeToLiveStatus;
+        Ok("schema-load", "--no-ttl");
+        Assert.Equal(TimeToLiveStatus.DISABLED, await Ttl());
+
+        var r = Run("schema-load");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("[differs] time to live: expected on for attribute ttl, found off; mend in place: ", r.Stderr);
+        Assert.Equal(TimeToLiveStatus.DISABLED, await Ttl()); // an operator may have turned it off: not changed
+        Assert.DoesNotContain("time to live", Ok("schema-load", "--no-ttl").Stderr);
+
+        Ok("setup");
+        Assert.Equal(TimeToLiveStatus.ENABLED, await Ttl());
+        Assert.DoesNotContain("[differs]", Ok("schema-load").Stderr);
+    }
+
+    [Fact]
     public async Task Drop_never_deletes_a_protected_table_and_says_how_to_unprotect_it()
     {
         RunProd("schema-load");
 
-        AssertFails(RunProd("drop", Table, "--yes"), 2,
-            $"has deletion protection on; turn it off first: aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint}");
+        AssertFails(RunProd("drop", Table, "--yes"), 2, "has deletion protection on; turn it off first: "
+            + $"aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint} --region eu-west-2");
         // the hint for a local table names the local endpoint: pasted as shown, it never acts on an AWS table of that name
-        AssertFails(Run("drop", Table), 2, $"aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint}");
+        AssertFails(Run("drop", Table), 2, "AWS_ACCESS_KEY_ID=cruddurlocal AWS_SECRET_ACCESS_KEY=cruddurlocal "
+            + $"aws dynamodb update-table --table-name {Table} --no-deletion-protection-enabled --endpoint-url {Ddb.Endpoint} --region us-east-1");
         Assert.Equal(TableStatus.ACTIVE, (await Ddb.Client.DescribeTableAsync(Table)).Table.TableStatus);
     }
 

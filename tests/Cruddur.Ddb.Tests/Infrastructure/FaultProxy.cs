@@ -123,7 +123,7 @@ public sealed class FaultProxy : LoopbackServer
             if (fault == Fault.Denied)
             {
                 await Reply(ctx, 400, "application/x-amz-json-1.0",
-                    """{"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","message":"not authorized to perform: dynamodb:Scan (injected)"}""",
+                    """{"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","message":"not authorized to perform this action (injected)"}""",
                     ("x-amzn-RequestId", Guid.NewGuid().ToString()));
                 return;
             }
