@@ -25,6 +25,7 @@ public sealed class ShardReader(IStreamsApi api, string streamArn, Checkpoint ch
 {
     readonly Dictionary<string, string> _iterators = [];
     readonly Dictionary<string, DateTime> _lastRead = [];
+    readonly HashSet<string> _started = []; // shards that had an iterator: LATEST is for a follower's very first one only
     List<Shard> _shards = [];
     HashSet<string>? _atStart; // the shards there were when reading began (LATEST applies to them only)
     DateTime _described = DateTime.MinValue;
@@ -121,7 +122,10 @@ public sealed class ShardReader(IStreamsApi api, string streamArn, Checkpoint ch
     async Task<string> Iterator(string shard, CancellationToken ct)
     {
         var after = checkpoint.Last.GetValueOrDefault(shard);
-        var start = after is not null ? new ShardStart(after) : new ShardStart(null, Latest: fromLatest && _atStart!.Contains(shard));
+        // after the last record read; else, the first time, the newest (a --print follower starts there), and
+        // any later time (an expired iterator) the oldest: what came while it waited is not skipped
+        var start = after is not null ? new ShardStart(after)
+            : new ShardStart(null, Latest: _started.Add(shard) && fromLatest && _atStart!.Contains(shard));
         try
         {
             return await api.Iterator(streamArn, shard, start, ct);

@@ -84,6 +84,41 @@ public sealed class StreamsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_print_follower_whose_iterator_expires_before_any_record_reads_again_from_the_oldest_not_the_newest()
+    {
+        var expire = 0; // 1: answer the next GetRecords with ExpiredIteratorException
+        using var aws = new StreamsStandIn([new("shard-1", null, Closed: false, [Page(0)])],
+            (op, _) => op == "GetRecords" && Interlocked.CompareExchange(ref expire, 0, 1) == 1 ? (400, "ExpiredIteratorException") : null);
+        var env = new Dictionary<string, string?>
+        {
+            ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
+        };
+        _ = Scripts.Run("stream", ["--help"], env); // built before the process below starts
+        var psi = Scripts.Command(Scripts.PathOf("stream"), ["prod", "--print", "--json"], env);
+        (psi.RedirectStandardOutput, psi.RedirectStandardError) = (true, true);
+        using var stream = System.Diagnostics.Process.Start(psi)!;
+        var stderr = stream.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        var reading = Task.Run(async () => { while (await stream.StandardOutput.ReadLineAsync() is { } l) lock (lines) lines.Add(l); });
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!aws.Requests.Any(q => q.Operation == "GetRecords") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        // written while it waits (prod polls a shard once a second), and its iterator expires before it reads them
+        aws.Append("shard-1", Page(1, 2));
+        Interlocked.Exchange(ref expire, 1);
+        while (!(lines.Count >= 2 && lines.Any(l => l.Contains("\"2\""))) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        System.Diagnostics.Process.Start("kill", ["-TERM", stream.Id.ToString()])!.WaitForExit();
+        Assert.True(stream.WaitForExit(15_000), "stream did not stop after SIGTERM");
+        await reading;
+
+        var said = await stderr;
+        var printed = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("sequence_number").GetString()).ToList();
+        Assert.True(printed.Contains("1") && printed.Contains("2"), $"printed {string.Join(", ", printed)}\n{said}");
+        Assert.Equal(["LATEST", "TRIM_HORIZON"], aws.IteratorTypes.Take(2));
+        Assert.Contains("[gap] shard shard-1: its iterator expired; reading again from the start, so nothing is missed", said);
+    }
+
+    [Fact]
     public void An_expired_iterator_is_made_again_after_the_last_record_read_and_said()
     {
         using var aws = new StreamsStandIn([new("shard-1", null, Closed: true, [Page(1, 2), Page(3, 4), Page(5)])],

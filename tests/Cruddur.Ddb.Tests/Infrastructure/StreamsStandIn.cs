@@ -23,6 +23,9 @@ public sealed class StreamsStandIn : LoopbackServer
     readonly Func<string, int, (int Status, string Type)?> _faults;
     readonly ConcurrentDictionary<string, int> _calls = new();
 
+    /// <summary>The ShardIteratorType of every GetShardIterator, in order.</summary>
+    public ConcurrentQueue<string> IteratorTypes { get; } = new();
+
     /// <summary>Every request: the operation and the path it was sent to.</summary>
     public ConcurrentQueue<(string Operation, string Path)> Requests { get; } = new();
 
@@ -103,6 +106,7 @@ public sealed class StreamsStandIn : LoopbackServer
     string Iterator(JsonObject body)
     {
         var shard = _shards.Single(s => s.Id == body["ShardId"]!.GetValue<string>());
+        IteratorTypes.Enqueue(body["ShardIteratorType"]!.GetValue<string>());
         var page = body["ShardIteratorType"]!.GetValue<string>() switch
         {
             "TRIM_HORIZON" => shard.TrimmedBefore,
