@@ -30,10 +30,15 @@ public static class Cli
 
     /// <summary>Another script of bin/ddb by its path as the user can type it from the current folder (relative,
     /// starting with ./ or ../), for the hints failures give.</summary>
-    public static string Sibling(string name)
+    public static string Sibling(string name) =>
+        Typed(Path.Combine(Directory.Exists(Path.Combine(ScriptDir, "lib")) ? ScriptDir : Path.GetDirectoryName(ScriptDir.TrimEnd('/')) ?? ScriptDir, name));
+
+    /// <summary>This script by its path as the user can type it from the current folder.</summary>
+    public static string Self => Typed(ScriptPath);
+
+    static string Typed(string file)
     {
-        var dir = Directory.Exists(Path.Combine(ScriptDir, "lib")) ? ScriptDir : Path.GetDirectoryName(ScriptDir.TrimEnd('/')) ?? ScriptDir;
-        var path = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(dir, name));
+        var path = Path.GetRelativePath(Environment.CurrentDirectory, file);
         return Path.IsPathRooted(path) || path.StartsWith("..", StringComparison.Ordinal) ? path : "./" + path;
     }
 

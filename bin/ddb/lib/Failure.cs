@@ -54,7 +54,7 @@ public static class Failure
                 ($"AWS rejected the credentials ({s.ErrorCode}) of {ctx?.Identity?.Source ?? "this context"}: "
                     + (ctx?.Identity?.Sso == true ? $"run '{SsoLogin(ctx)}'" : "refresh them or pick another AWS_PROFILE"), 1),
             AmazonServiceException { ErrorCode: "AccessDeniedException" } s =>
-                ($"access denied: {s.Message} (see docs/iam-policy.json for the actions each script needs)", 1),
+                ($"access denied: {s.Message} ({Cli.Self} --help lists the IAM actions it calls)", 1),
             AmazonServiceException { ErrorCode: "ValidationException" } s when (s.Message.Contains("key", StringComparison.OrdinalIgnoreCase)
                 && s.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase)) || s.Message.Contains("schema", StringComparison.OrdinalIgnoreCase) =>
                 ($"DynamoDB ValidationException: {s.Message} -- table '{table}' is not shaped as these scripts expect: "

@@ -65,7 +65,7 @@ public sealed class ReadScriptsTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         var r = RunWith("scan", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint }, "--json", "--segments", "4");
 
         AssertFails(r, 1, "access denied");
-        Assert.EndsWith("(see docs/iam-policy.json for the actions each script needs)", r.Stderr.TrimEnd());
+        Assert.EndsWith("(./bin/ddb/scan --help lists the IAM actions it calls)", r.Stderr.TrimEnd());
         Assert.Empty(r.StdoutLines); // the other segments' pages, arriving after the failure, are not printed
         Assert.True(clock.Elapsed < FaultProxy.SlowBy, $"the scan waited {clock.Elapsed} for the other segments");
         Assert.Equal(4, proxy.Requests.Count(q => q.Operation == "Scan")); // one page asked of each segment, none after

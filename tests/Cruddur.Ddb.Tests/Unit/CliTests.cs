@@ -74,10 +74,10 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Access_denied_points_to_the_iam_policy()
+    public void Access_denied_points_to_the_iam_actions_the_scripts_help_lists()
     {
         var (message, _) = Failure.Explain(Service("AccessDeniedException", HttpStatusCode.BadRequest, "not allowed"), Prod);
-        Assert.Equal("access denied: not allowed (see docs/iam-policy.json for the actions each script needs)", message);
+        Assert.Equal($"access denied: not allowed ({Cli.Self} --help lists the IAM actions it calls)", message);
     }
 
     [Fact]
