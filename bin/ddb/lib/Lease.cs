@@ -3,6 +3,9 @@
 // loses the lease on purpose: its work is cancelled before the lease lapses, so that two runs never
 // write at once. A waiting run only reads the lease until it lapses; a killed holder's lease lapses
 // after Duration, and its item carries a TTL attribute so that DynamoDB removes it in the end.
+// Every time is DynamoDB's: the Date of its answers (to the second), not this host's clock, so runs
+// on hosts whose clocks disagree still agree on when a lease lapses (to within about a second,
+// which the 3 s margin covers).
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -29,6 +32,7 @@ public sealed class Lease : IAsyncDisposable
     readonly string _table, _job;
     readonly Item _key;
     readonly CancellationTokenSource _lost = new(), _stop = new();
+    TimeSpan _offset; // DynamoDB's clock minus this host's, from the Date of its latest answer
     Task _renewing = Task.CompletedTask;
     DateTime _validUntil;
     string? _lostWhy;
@@ -43,6 +47,19 @@ public sealed class Lease : IAsyncDisposable
     {
         (_ddb, _table, _job) = (ddb, table, job);
         _key = new() { ["pk"] = new() { S = "LEASE#" + job }, ["sk"] = new() { S = "lease" } };
+        if (ddb is Amazon.Runtime.AmazonServiceClient client) client.AfterResponseEvent += Observe;
+    }
+
+    /// <summary>Now, by DynamoDB's clock.</summary>
+    DateTime Now => DateTime.UtcNow + _offset;
+
+    /// <summary>Keeps DynamoDB's clock from the Date of an answer: whole seconds, so the middle of that second.</summary>
+    void Observe(object sender, Amazon.Runtime.ResponseEventArgs e)
+    {
+        if (e is Amazon.Runtime.WebServiceResponseEventArgs { ResponseHeaders: { } headers }
+            && headers.FirstOrDefault(h => h.Key.Equals("Date", StringComparison.OrdinalIgnoreCase)).Value is { } date
+            && DateTime.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var server))
+            _offset = server.AddMilliseconds(500) - DateTime.UtcNow;
     }
 
     static long Ms(DateTime t) => new DateTimeOffset(t).ToUnixTimeMilliseconds();
@@ -55,22 +72,22 @@ public sealed class Lease : IAsyncDisposable
     public static async Task<Lease> Take(IAmazonDynamoDB ddb, string table, string job, string holder, Action<LeaseHolder> waiting, CancellationToken ct)
     {
         var lease = new Lease(ddb, table, job);
-        var deadline = DateTime.UtcNow + MaxWait;
+        var deadline = DateTime.UtcNow + MaxWait; // this host's own patience
         string? seen = null;
         while (true)
         {
             var current = (await ddb.GetItemAsync(new GetItemRequest { TableName = table, Key = lease._key, ConsistentRead = true }, ct)).Item;
             var until = current?.GetValueOrDefault("expires_ms")?.N is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(n, CultureInfo.InvariantCulture)).UtcDateTime : DateTime.MinValue;
-            if (until <= DateTime.UtcNow && await lease.TryPut(holder, ct))
+            if (until <= lease.Now && await lease.TryPut(holder, ct))
                 break;
-            if (until > DateTime.UtcNow)
+            if (until > lease.Now)
             {
                 var who = current?.GetValueOrDefault("holder")?.S ?? "another run";
                 if (who != seen) waiting(new LeaseHolder(who, until)); // not again at each of its renewals
                 seen = who;
                 if (DateTime.UtcNow > deadline)
                     throw new LeaseBusy(job, MaxWait);
-                var wait = until - DateTime.UtcNow + TimeSpan.FromMilliseconds(50);
+                var wait = until - lease.Now + TimeSpan.FromMilliseconds(50);
                 await Task.Delay(wait < TimeSpan.FromMilliseconds(250) ? TimeSpan.FromMilliseconds(250) : wait > TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : wait, ct);
             }
         }
@@ -88,7 +105,7 @@ public sealed class Lease : IAsyncDisposable
 
     async Task<bool> TryPut(string holder, CancellationToken ct)
     {
-        var sent = DateTime.UtcNow;
+        var sent = Now;
         try
         {
             await _ddb.PutItemAsync(new PutItemRequest
@@ -121,7 +138,7 @@ public sealed class Lease : IAsyncDisposable
                 await Task.Delay(Renew, _stop.Token);
                 for (var attempt = 0; ; attempt++)
                 {
-                    var left = _validUntil - Margin - DateTime.UtcNow;
+                    var left = _validUntil - Margin - Now;
                     if (left <= TimeSpan.Zero)
                     {
                         Lose($"it could not be renewed in {Duration.TotalSeconds:0} s (DynamoDB throttled or did not answer)");
@@ -129,7 +146,7 @@ public sealed class Lease : IAsyncDisposable
                     }
                     using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                     attemptCts.CancelAfter(left);
-                    var sent = DateTime.UtcNow;
+                    var sent = Now;
                     try
                     {
                         var update = Expiring(sent, []);
@@ -187,6 +204,7 @@ public sealed class Lease : IAsyncDisposable
                 }, timeout.Token);
             }
             catch (Exception) { } // not released: it lapses by itself after Duration
+        if (_ddb is Amazon.Runtime.AmazonServiceClient client) client.AfterResponseEvent -= Observe;
         _stop.Dispose();
         _lost.Dispose();
     }

@@ -113,6 +113,30 @@ public sealed class SeedSafetyTests(DynamoDbLocal ddb) : EndToEnd(ddb)
         Assert.Equal(Lines + 2, await Ddb.Count(Table)); // and released
     }
 
+    [Fact]
+    public async Task Whether_a_lease_lapsed_is_judged_by_dynamodbs_clock_not_this_hosts()
+    {
+        Ok("schema-load");
+        // a lease another host took, valid for 5 more minutes by this host's clock, which lags DynamoDB's by 10:
+        // by DynamoDB's clock it lapsed 5 minutes ago
+        await Ddb.Client.PutItemAsync(Table, new()
+        {
+            ["pk"] = new() { S = "LEASE#seed#" + Group }, ["sk"] = new() { S = "lease" }, ["owner"] = new() { S = "killed-run" },
+            ["holder"] = new() { S = "seed on host elsewhere, pid 4242, started 05:00:00 UTC" },
+            ["expires_ms"] = new() { N = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+        });
+        using var proxy = new FaultProxy(Ddb.Endpoint) { DateAhead = TimeSpan.FromMinutes(10) };
+
+        var r = RunWith("seed", new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint });
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("waiting:", r.Stderr);
+        var taken = Assert.Single(proxy.Requests, q => q.Operation == "PutItem" && q.Body.Contains("LEASE#"));
+        var expires = long.Parse(System.Text.Json.JsonDocument.Parse(taken.Body).RootElement.GetProperty("Item").GetProperty("expires_ms").GetProperty("N").GetString()!);
+        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(expires) - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(11)); // DynamoDB's time
+        Assert.Equal(Lines + 2, await Ddb.Count(Table));
+    }
+
     /// <summary>Lines enough that writing them at 40 items/s takes longer than a lease lasts unrenewed (20 s).</summary>
     string LongConversation()
     {

@@ -48,6 +48,9 @@ public sealed class FaultProxy : LoopbackServer
     /// <summary>Faults injected by <c>each</c> and requests refused for the clock.</summary>
     public int Injected => _injected;
 
+    /// <summary>How far the Date of every answer passed through is ahead of this machine's clock (a host whose clock lags DynamoDB's).</summary>
+    public TimeSpan DateAhead { get; init; }
+
     /// <summary>How far the server's clock is ahead: requests signed more than 5 minutes from it are refused.</summary>
     public TimeSpan ClockAhead { get; init; }
 
@@ -187,7 +190,8 @@ public sealed class FaultProxy : LoopbackServer
                 result["UnprocessedItems"] = unprocessed;
                 text = result.ToJsonString();
             }
-            await Reply(ctx, (int)response.StatusCode, text);
+            if (DateAhead == TimeSpan.Zero) await Reply(ctx, (int)response.StatusCode, text);
+            else await Reply(ctx, (int)response.StatusCode, "application/x-amz-json-1.0", text, ("Date", (DateTime.UtcNow + DateAhead).ToString("R")));
         }
         catch (Exception e)
         {
