@@ -15,16 +15,43 @@ public sealed class StreamsApiTests : IDisposable
 
     static List<string> Page(params int[] sequences) => sequences.Select(s => s.ToString()).ToList();
 
+    /// <summary>Prod with the stand-in as AWS: static keys, the stand-in for DynamoDB and its Streams, checkpoints of this test's own.</summary>
+    Dictionary<string, string?> Env(StreamsStandIn aws) => new()
+    {
+        ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
+        ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
+        ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, // botocore and the SDK take Streams' endpoint from its own variable only
+    };
+
     ProcessResult PrintOnce(StreamsStandIn aws, params (string Name, string? Value)[] extra)
     {
-        var env = new Dictionary<string, string?>
-        {
-            ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
-            ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
-            ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, // botocore and the SDK take Streams' endpoint from its own variable only
-        };
+        var env = Env(aws);
         foreach (var (k, v) in extra) env[k] = v;
         return Scripts.Run("stream", ["prod", "--print", "--once", "--json"], env, timeout: TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>
+    /// `stream prod --print --json` following the stand-in: once it reads records, <paramref name="meanwhile"/> runs
+    /// with the lines printed so far (it appends records and waits for them), then SIGTERM stops it. Returns the
+    /// sequence numbers printed, what it said on stderr, and its exit code.
+    /// </summary>
+    async Task<(List<string> Printed, string Said, int Exit)> Follow(StreamsStandIn aws, Func<List<string>, DateTime, Task> meanwhile)
+    {
+        var env = Env(aws);
+        _ = Scripts.Run("stream", ["--help"], env); // built before the process below starts
+        var psi = Scripts.Command(Scripts.PathOf("stream"), ["prod", "--print", "--json"], env);
+        (psi.RedirectStandardOutput, psi.RedirectStandardError) = (true, true);
+        using var stream = System.Diagnostics.Process.Start(psi)!;
+        var stderr = stream.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        var reading = Task.Run(async () => { while (await stream.StandardOutput.ReadLineAsync() is { } l) lock (lines) lines.Add(l); });
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!aws.Requests.Any(q => q.Operation == "GetRecords") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await meanwhile(lines, deadline);
+        System.Diagnostics.Process.Start("kill", ["-TERM", stream.Id.ToString()])!.WaitForExit();
+        Assert.True(stream.WaitForExit(15_000), "stream did not stop after SIGTERM");
+        await reading;
+        return (lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("sequence_number").GetString()!).ToList(), await stderr, stream.ExitCode);
     }
 
     static List<string> Sequences(ProcessResult r) =>
@@ -89,30 +116,14 @@ public sealed class StreamsApiTests : IDisposable
         var expire = 0; // 1: answer the next GetRecords with ExpiredIteratorException
         using var aws = new StreamsStandIn([new("shard-1", null, Closed: false, [Page(0)])],
             (op, _) => op == "GetRecords" && Interlocked.CompareExchange(ref expire, 0, 1) == 1 ? (400, "ExpiredIteratorException") : null);
-        var env = new Dictionary<string, string?>
+        var (printed, said, _) = await Follow(aws, async (lines, deadline) =>
         {
-            ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
-            ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
-        };
-        _ = Scripts.Run("stream", ["--help"], env); // built before the process below starts
-        var psi = Scripts.Command(Scripts.PathOf("stream"), ["prod", "--print", "--json"], env);
-        (psi.RedirectStandardOutput, psi.RedirectStandardError) = (true, true);
-        using var stream = System.Diagnostics.Process.Start(psi)!;
-        var stderr = stream.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        var reading = Task.Run(async () => { while (await stream.StandardOutput.ReadLineAsync() is { } l) lock (lines) lines.Add(l); });
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!aws.Requests.Any(q => q.Operation == "GetRecords") && DateTime.UtcNow < deadline) await Task.Delay(100);
-        // written while it waits (prod polls a shard once a second), and its iterator expires before it reads them
-        aws.Append("shard-1", Page(1, 2));
-        Interlocked.Exchange(ref expire, 1);
-        while (!(lines.Count >= 2 && lines.Any(l => l.Contains("\"2\""))) && DateTime.UtcNow < deadline) await Task.Delay(100);
-        System.Diagnostics.Process.Start("kill", ["-TERM", stream.Id.ToString()])!.WaitForExit();
-        Assert.True(stream.WaitForExit(15_000), "stream did not stop after SIGTERM");
-        await reading;
+            // written while it waits (prod polls a shard once a second), and its iterator expires before it reads them
+            aws.Append("shard-1", Page(1, 2));
+            Interlocked.Exchange(ref expire, 1);
+            while (!(lines.Count >= 2 && lines.Any(l => l.Contains("\"2\""))) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        });
 
-        var said = await stderr;
-        var printed = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("sequence_number").GetString()).ToList();
         Assert.True(printed.Contains("1") && printed.Contains("2"), $"printed {string.Join(", ", printed)}\n{said}");
         Assert.Equal(["LATEST", "TRIM_HORIZON"], aws.IteratorTypes.Take(2));
         Assert.Contains("[gap] shard shard-1: its iterator expired; reading again from the start, so nothing is missed", said);
@@ -175,32 +186,17 @@ public sealed class StreamsApiTests : IDisposable
     {
         using var aws = new StreamsStandIn([new("shard-1", null, Closed: false, [Page(0)])],
             (op, n) => op == "GetRecords" && n < StreamsApi.Tries + 2 ? (400, "LimitExceededException") : null);
-        var env = new Dictionary<string, string?>
+        var (printed, stderr, exit) = await Follow(aws, async (lines, deadline) =>
         {
-            ["AWS_REGION"] = "eu-west-2", ["AWS_ACCESS_KEY_ID"] = "AKIASTANDIN", ["AWS_SECRET_ACCESS_KEY"] = "standinsecret",
-            ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Endpoint, ["XDG_CACHE_HOME"] = _cache,
-            ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = aws.Endpoint, // botocore and the SDK take Streams' endpoint from its own variable only
-        };
-        _ = Scripts.Run("stream", ["--help"], env); // built before the process below starts
-        var psi = Scripts.Command(Scripts.PathOf("stream"), ["prod", "--print", "--json"], env);
-        (psi.RedirectStandardOutput, psi.RedirectStandardError) = (true, true);
-        using var stream = System.Diagnostics.Process.Start(psi)!;
-        var stderr = stream.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        var reading = Task.Run(async () => { while (await stream.StandardOutput.ReadLineAsync() is { } l) lock (lines) lines.Add(l); });
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!aws.Requests.Any(q => q.Operation == "GetRecords") && DateTime.UtcNow < deadline) await Task.Delay(100);
-        aws.Append("shard-1", Page(1, 2)); // written after it started following (it starts at the newest record)
-        while (lines.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
-        System.Diagnostics.Process.Start("kill", ["-TERM", stream.Id.ToString()])!.WaitForExit();
-        Assert.True(stream.WaitForExit(15_000), "stream did not stop after SIGTERM");
-        await reading;
+            aws.Append("shard-1", Page(1, 2)); // written after it started following (it starts at the newest record)
+            while (lines.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        });
 
-        var said = (await stderr).Split('\n');
-        Assert.True(lines.Count == 2, string.Join('\n', said) + string.Join(", ", aws.Requests));
-        Assert.Equal(["1", "2"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("sequence_number").GetString()));
+        var said = stderr.Split('\n');
+        Assert.True(printed.Count == 2, string.Join('\n', said) + string.Join(", ", aws.Requests));
+        Assert.Equal(["1", "2"], printed);
         Assert.Single(said, l => l.Contains("LimitExceededException") && l.Contains("trying again with backoff"));
         Assert.Contains(said, l => l.Contains("answers again"));
-        Assert.Equal(143, stream.ExitCode);
+        Assert.Equal(143, exit);
     }
 }
