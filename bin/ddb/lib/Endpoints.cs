@@ -43,6 +43,20 @@ public static class Endpoints
         return StreamsRule(ctx.Region, config.UseFIPSEndpoint, config.UseDualstackEndpoint, config.ServiceURL);
     }
 
+    /// <summary>
+    /// Lambda's API (prod): the endpoint configured for Lambda (AWS_ENDPOINT_URL_LAMBDA, a services section's
+    /// lambda, read by the SDK's own code), else lambda[-fips].REGION over the SDK's partition data.
+    /// </summary>
+    public static Uri Lambda(DdbContext ctx)
+    {
+        var config = ctx.SdkConfig(configuredEndpoints: true);
+        ((ClientConfig)config).ServiceId = "Lambda";
+        if (config.ServiceURL is { } configured) return new Uri(configured);
+        var p = Fn.Partition(ctx.Region) ?? throw new UserError($"no AWS partition has the region {ctx.Region}", 2);
+        var fips = config.UseFIPSEndpoint && p.supportsFIPS ? "-fips" : "";
+        return new Uri($"https://lambda{fips}.{ctx.Region}.{(config.UseDualstackEndpoint && p.supportsDualStack ? p.dualStackDnsSuffix : p.dnsSuffix)}");
+    }
+
     /// <summary>DynamoDB Streams' endpoint rule set (endpoint-rule-set-1.json of the service, as botocore ships it).</summary>
     public static Uri StreamsRule(string region, bool fips, bool dualStack, string? configured)
     {

@@ -111,7 +111,8 @@ public static class MessagesTable
         Check("stream", $"on, {StreamViewType.NEW_IMAGE.Value}", stream, Fix.InPlace,
             (stream == "off" ? "" : $"{update} --stream-specification StreamEnabled=false && ")
             + $"{update} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE"
-            + (stream == "off" ? "" : "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it"));
+            + (stream == "off" ? "" : "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it, "
+                + "with an INSERT-only filter: --filter-criteria '{\"Filters\":[{\"Pattern\":\"{\\\"eventName\\\":[\\\"INSERT\\\"]}\"}]}'"));
 
         var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
         if (found is null)

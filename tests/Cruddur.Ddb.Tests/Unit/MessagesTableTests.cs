@@ -46,7 +46,8 @@ public sealed class MessagesTableTests
         Assert.Equal("aws dynamodb update-table --table-name tbl --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5", diffs[0].Command);
         Assert.Equal("aws dynamodb update-table --table-name tbl --stream-specification StreamEnabled=false && "
             + "aws dynamodb update-table --table-name tbl --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE"
-            + "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it", diffs[1].Command);
+            + "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it, with an INSERT-only filter: "
+            + """--filter-criteria '{"Filters":[{"Pattern":"{\"eventName\":[\"INSERT\"]}"}]}'""", diffs[1].Command);
         Assert.Equal(MessagesTable.Fix.RebuildIndex, diffs[2].Fix);
         Assert.Contains("\"Delete\":{\"IndexName\":\"message-group-sk-index\"}", diffs[2].Command);
         Assert.Contains("\"Projection\":{\"ProjectionType\":\"ALL\"}", diffs[2].Command);
