@@ -73,7 +73,8 @@ public sealed record DdbContext(
             && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Contains(region, StringComparer.OrdinalIgnoreCase))
             throw new UserError($"region {region} is not in DDB_ALLOWED_REGIONS ({allowed}): refusing to act on prod there", 2);
-        // AWS_ENDPOINT_URL (the app's local endpoint) is no endpoint of prod's: prod means AWS
+        // AWS_ENDPOINT_URL (the app's local endpoint) is never prod's; AWS_ENDPOINT_URL_DYNAMODB is, as for the SDKs,
+        // unless configured endpoints are to be ignored
         if (IsTrue(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) ddbEndpoint = null;
         return ddbEndpoint is null
             ? new DdbContext(true, table, null, region, profile)
