@@ -1,4 +1,6 @@
-// Items one per line (scan): readable text, plain JSON, or JSON with DynamoDB's type wrappers.
+// Items one per line (scan), copied from DynamoDB's JSON as it arrived: readable text, plain JSON
+// (values as Output.WriteItem writes the SDK's, so scan and stream --print agree), or DynamoDB's own
+// JSON with its type wrappers.
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
@@ -11,30 +13,18 @@ public sealed class ItemLines(Stream stream, bool json, bool raw) : IDisposable
     readonly Utf8JsonWriter _json = Output.JsonWriter(stream);
     readonly StreamWriter _text = new(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { AutoFlush = false };
 
-    public void Write(Dictionary<string, AttributeValue> item)
-    {
-        if (json || raw)
-        {
-            _json.Reset(stream);
-            if (raw) AttributeJson.Write(_json, item); else Output.WriteItem(_json, item);
-            _json.Flush();
-            stream.WriteByte((byte)'\n');
-            return;
-        }
-        _text.Write($"{Output.Plain(item.GetValueOrDefault("pk")),-46} {Output.Plain(item.GetValueOrDefault("sk")),-33}");
-        foreach (var (name, value) in item.Where(kv => kv.Key is not ("pk" or "sk")).OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            _text.Write($" {name}={Output.Clip(Output.Plain(value), 60)}");
-        _text.Write('\n');
-        _text.Flush();
-    }
-
-    /// <summary>An item in DynamoDB's JSON as it arrived ({"pk": {"S": "..."}}): copied out as JSON without
-    /// becoming the SDK's objects; the same line as <see cref="Write(Dictionary{string, AttributeValue})"/> writes.</summary>
+    /// <summary>An item in DynamoDB's JSON as it arrived ({"pk": {"S": "..."}}): as JSON, copied out without
+    /// becoming the SDK's objects; as text, pk and sk first, then the other attributes by name.</summary>
     public void Write(JsonElement item)
     {
         if (!json && !raw)
         {
-            Write(AttributeJson.Read(item));
+            var values = AttributeJson.Read(item);
+            _text.Write($"{Output.Plain(values.GetValueOrDefault("pk")),-46} {Output.Plain(values.GetValueOrDefault("sk")),-33}");
+            foreach (var (name, value) in values.Where(kv => kv.Key is not ("pk" or "sk")).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                _text.Write($" {name}={Output.Clip(Output.Plain(value), 60)}");
+            _text.Write('\n');
+            _text.Flush();
             return;
         }
         _json.Reset(stream);

@@ -62,15 +62,15 @@ public static class Output
     public static Utf8JsonWriter JsonWriter(Stream stream, bool indented = false) =>
         new(stream, JsonOptions with { Indented = indented });
 
-    /// <summary>An item as a JSON object, each value written by <paramref name="value"/>: by default plain,
-    /// {"pk": "...", "n": 3}, without DynamoDB's type wrappers (AttributeJson writes those).</summary>
-    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item, Action<Utf8JsonWriter, AttributeValue>? value = null)
+    /// <summary>An item as a JSON object with plain values, {"pk": "...", "n": 3}, without DynamoDB's type
+    /// wrappers: as scan --json writes them from DynamoDB's JSON (ItemLines), so the two agree.</summary>
+    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
     {
         w.WriteStartObject();
         foreach (var (name, v) in item)
         {
             w.WritePropertyName(name);
-            (value ?? WritePlain)(w, v);
+            WritePlain(w, v);
         }
         w.WriteEndObject();
     }

@@ -24,37 +24,25 @@ public sealed class OutputTests
         Assert.Contains("\u001b[1mt\u001b[0m", Output.FieldsText("t", [("key", "pk")], colour: true));
     }
 
-    static string Lines(bool json, bool raw, Dictionary<string, AttributeValue> item)
+    static string Lines(bool json, bool raw, string wire)
     {
+        using var doc = System.Text.Json.JsonDocument.Parse(wire);
         using var ms = new MemoryStream();
-        using (var lines = new ItemLines(ms, json, raw)) lines.Write(item);
+        using (var lines = new ItemLines(ms, json, raw)) lines.Write(doc.RootElement);
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
     [Fact]
     public void Items_are_one_line_each_as_text_json_or_raw_json()
     {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            ["pk"] = new() { S = "MSG#g" }, ["sk"] = new() { S = "2026" }, ["n"] = new() { N = "3" }, ["message"] = new() { S = "hi\nthere" },
-        };
-        Assert.Equal($"{"MSG#g",-46} {"2026",-33} message=hi there n=3\n", Lines(false, false, item));
-        Assert.Equal("{\"pk\":\"MSG#g\",\"sk\":\"2026\",\"n\":3,\"message\":\"hi\\nthere\"}\n", Lines(true, false, item));
-        Assert.Equal("{\"pk\":{\"S\":\"MSG#g\"},\"sk\":{\"S\":\"2026\"},\"n\":{\"N\":\"3\"},\"message\":{\"S\":\"hi\\nthere\"}}\n", Lines(true, true, item));
+        const string wire = """{"pk":{"S":"MSG#g"},"sk":{"S":"2026"},"n":{"N":"3"},"message":{"S":"hi\nthere"}}""";
+        Assert.Equal($"{"MSG#g",-46} {"2026",-33} message=hi there n=3\n", Lines(false, false, wire));
+        Assert.Equal("{\"pk\":\"MSG#g\",\"sk\":\"2026\",\"n\":3,\"message\":\"hi\\nthere\"}\n", Lines(true, false, wire));
+        Assert.Equal(wire + "\n", Lines(true, true, wire));
     }
 
-    static string Lines(bool json, bool raw, System.Text.Json.JsonElement item)
-    {
-        using var ms = new MemoryStream();
-        using (var lines = new ItemLines(ms, json, raw)) lines.Write(item);
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void An_item_copied_from_dynamodbs_json_gives_the_line_the_sdks_item_gives(bool json, bool raw)
+    [Fact]
+    public void Scan_json_copied_from_dynamodbs_json_writes_every_value_as_stream_print_writes_the_sdks()
     {
         // every attribute type, nested, with escapes and non-ASCII, as DynamoDB sends it (what scan copies out)
         const string wire = """
@@ -64,8 +52,11 @@ public sealed class OutputTests
              "ss":{"SS":["a","b"]},"ns":{"NS":["1","2.5"]},"bs":{"BS":["AQ==","Ag=="]}}
             """;
         using var doc = System.Text.Json.JsonDocument.Parse(wire);
-        var sdk = AttributeJson.Read(doc.RootElement);
-        Assert.Equal(Lines(json, raw, sdk), Lines(json, raw, doc.RootElement));
+        using var ms = new MemoryStream();
+        using (var w = Output.JsonWriter(ms)) Output.WriteItem(w, AttributeJson.Read(doc.RootElement)); // stream --print --json's way
+        Assert.Equal(Encoding.UTF8.GetString(ms.ToArray()) + "\n", Lines(true, false, wire));
+        using var raw = System.Text.Json.JsonDocument.Parse(Lines(true, true, wire));
+        Assert.True(System.Text.Json.JsonElement.DeepEquals(doc.RootElement, raw.RootElement)); // --raw: DynamoDB's JSON as it came
     }
 
     [Fact]

@@ -40,8 +40,32 @@ public sealed class StreamsTests
         Assert.Equal(["p", "q"], item["ss"].SS);
     }
 
+    /// <summary>An item in DynamoDB's JSON, written from the SDK's values: the reference the reader must read back.</summary>
+    static void WriteWire(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
+    {
+        w.WriteStartObject();
+        foreach (var (name, v) in item) { w.WritePropertyName(name); WireValue(w, v); }
+        w.WriteEndObject();
+    }
+
+    static void WireValue(Utf8JsonWriter w, AttributeValue v)
+    {
+        w.WriteStartObject();
+        if (v.S is not null) w.WriteString("S", v.S);
+        else if (v.N is not null) w.WriteString("N", v.N);
+        else if (v.BOOL is { } b) w.WriteBoolean("BOOL", b);
+        else if (v.NULL == true) w.WriteBoolean("NULL", true);
+        else if (v.B is not null) w.WriteBase64String("B", v.B.ToArray());
+        else if (v.M is not null) { w.WritePropertyName("M"); WriteWire(w, v.M); }
+        else if (v.L is not null) { w.WriteStartArray("L"); foreach (var x in v.L) WireValue(w, x); w.WriteEndArray(); }
+        else if (v.SS is not null) { w.WriteStartArray("SS"); foreach (var s in v.SS) w.WriteStringValue(s); w.WriteEndArray(); }
+        else if (v.NS is not null) { w.WriteStartArray("NS"); foreach (var n in v.NS) w.WriteStringValue(n); w.WriteEndArray(); }
+        else if (v.BS is not null) { w.WriteStartArray("BS"); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
+        w.WriteEndObject();
+    }
+
     [Fact]
-    public void What_the_attribute_codec_writes_it_reads_back_whole()
+    public void What_dynamodbs_json_says_the_attribute_reader_reads_back_whole()
     {
         var item = new Dictionary<string, AttributeValue>
         {
@@ -51,7 +75,7 @@ public sealed class StreamsTests
             ["bs"] = new() { BS = [new MemoryStream([7])] },
         };
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms)) AttributeJson.Write(w, item);
+        using (var w = new Utf8JsonWriter(ms)) WriteWire(w, item);
 
         var back = AttributeJson.Read(JsonDocument.Parse(ms.ToArray()).RootElement);
 
