@@ -169,6 +169,9 @@ public sealed record DdbContext(
     /// <summary>Where requests go, for messages: the URL, or "AWS region".</summary>
     public string Where => Endpoint ?? $"AWS DynamoDB in {Region}";
 
+    /// <summary>An HTTP client with this context's patience, for the calls made without the SDK's client (JsonApi, StreamTriggers).</summary>
+    public HttpClient CreateHttpClient() => new(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout }) { Timeout = RequestTimeout };
+
     /// <param name="retries">the SDK's own retries; 0 for callers that retry (and pace) themselves, so
     /// that one budget counts every attempt.</param>
     public AmazonDynamoDBClient CreateClient(int? retries = null) => new(CreateCredentials(), SdkConfig(retries));

@@ -38,8 +38,7 @@ public static class Endpoints
                 throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS points at AWS ({url.Host}) but prod was not asked for", 2);
             return url;
         }
-        var config = ctx.SdkConfig(configuredEndpoints: true);
-        ((ClientConfig)config).ServiceId = "DynamoDB Streams"; // the SDK then reads that service's configured endpoint
+        var config = ConfiguredFor(ctx, "DynamoDB Streams");
         return StreamsRule(ctx.Region, config.UseFIPSEndpoint, config.UseDualstackEndpoint, config.ServiceURL);
     }
 
@@ -49,12 +48,20 @@ public static class Endpoints
     /// </summary>
     public static Uri Lambda(DdbContext ctx)
     {
-        var config = ctx.SdkConfig(configuredEndpoints: true);
-        ((ClientConfig)config).ServiceId = "Lambda";
+        var config = ConfiguredFor(ctx, "Lambda");
         if (config.ServiceURL is { } configured) return new Uri(configured);
         var p = Fn.Partition(ctx.Region) ?? throw new UserError($"no AWS partition has the region {ctx.Region}", 2);
         var fips = config.UseFIPSEndpoint && p.supportsFIPS ? "-fips" : "";
         return new Uri($"https://lambda{fips}.{ctx.Region}.{(config.UseDualstackEndpoint && p.supportsDualStack ? p.dualStackDnsSuffix : p.dnsSuffix)}");
+    }
+
+    /// <summary>The SDK's configuration of <paramref name="ctx"/> as it stands for another service (its id, as in
+    /// AWS_ENDPOINT_URL_&lt;ID&gt;): the SDK then reads that service's configured endpoint, FIPS and dual-stack settings.</summary>
+    static AmazonDynamoDBConfig ConfiguredFor(DdbContext ctx, string serviceId)
+    {
+        var config = ctx.SdkConfig(configuredEndpoints: true);
+        ((ClientConfig)config).ServiceId = serviceId;
+        return config;
     }
 
     /// <summary>DynamoDB Streams' endpoint rule set (endpoint-rule-set-1.json of the service, as botocore ships it).</summary>

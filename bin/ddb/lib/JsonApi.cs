@@ -21,7 +21,7 @@ namespace Cruddur.Ddb;
 /// <param name="budget">the retries of one <see cref="Call"/> (Retry.cs) before its error is the caller's</param>
 public sealed class JsonApi(DdbContext ctx, Uri endpoint, string target, RetryBudget budget) : IDisposable
 {
-    readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = ctx.ConnectTimeout }) { Timeout = ctx.RequestTimeout };
+    readonly HttpClient _http = ctx.CreateHttpClient();
     readonly AWSCredentials _credentials = ctx.CreateCredentials();
 
     /// <summary>A client of DynamoDB itself, at the endpoint the SDK's client would use (Endpoints.DynamoDb).</summary>

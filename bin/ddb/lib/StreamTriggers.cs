@@ -5,7 +5,6 @@
 // deletes the earlier run's rows, so seed asks this before it does (the SDK package for Lambda is not
 // served here: one signed GET of Lambda's REST API, ListEventSourceMappings).
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 
@@ -20,7 +19,7 @@ public static class StreamTriggers
     public static async Task<List<StreamTrigger>> Of(DdbContext ctx, string streamArn, CancellationToken ct)
     {
         var endpoint = Endpoints.Lambda(ctx);
-        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ctx.ConnectTimeout }) { Timeout = ctx.RequestTimeout };
+        using var http = ctx.CreateHttpClient();
         var credentials = ctx.CreateCredentials().GetCredentials();
         var (triggers, marker) = (new List<StreamTrigger>(), (string?)null);
         do
@@ -36,8 +35,12 @@ public static class StreamTriggers
                 var code = response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.First().Split(':')[0]
                     : (int)response.StatusCode == 403 ? "AccessDeniedException" : $"HTTP {(int)response.StatusCode}";
                 string? message = null;
-                try { message = JsonDocument.Parse(body).RootElement.TryGetProperty("Message", out var m) || JsonDocument.Parse(body).RootElement.TryGetProperty("message", out m) ? m.GetString() : null; }
-                catch (JsonException) { }
+                try
+                {
+                    using var error = JsonDocument.Parse(body);
+                    message = error.RootElement.TryGetProperty("Message", out var m) || error.RootElement.TryGetProperty("message", out m) ? m.GetString() : null;
+                }
+                catch (JsonException) { } // not JSON: the body itself says it
                 throw new AmazonServiceException(message ?? body, null, (int)response.StatusCode >= 500 ? ErrorType.Receiver : ErrorType.Sender, code, null, response.StatusCode);
             }, Retry.For(ctx), ct);
             using (page)
