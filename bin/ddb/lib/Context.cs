@@ -157,8 +157,15 @@ public sealed record DdbContext(
         + $"aws dynamodb {operation}{(Endpoint is { } e ? $" --endpoint-url {e}" : "")} --region {Region}";
 
     /// <summary>How long one request may take before it counts as unanswered: DynamoDB Local on a busy
-    /// laptop can take seconds for one batch after heavy use, so it gets 20 s.</summary>
+    /// laptop can take seconds for one batch after heavy use, so it gets 20 s once it has answered.</summary>
     public TimeSpan RequestTimeout => TimeSpan.FromSeconds(Prod ? 60 : 20);
+
+    /// <summary>How long a local request may take while the endpoint has not answered this process at all: a
+    /// port that accepts and never answers (a paused container, another program) is said within seconds.</summary>
+    public TimeSpan FirstAnswerTimeout => TimeSpan.FromSeconds(4);
+
+    /// <summary>The wait that applies now: the first answer's locally until one came, else the request's.</summary>
+    public TimeSpan Patience => Prod || FirstAnswer.Came ? RequestTimeout : FirstAnswerTimeout;
 
     /// <summary>How long a connection may take: fail within seconds when nothing listens, rather than the SDK's 100 s default.</summary>
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Prod ? 10 : 3);
@@ -170,7 +177,12 @@ public sealed record DdbContext(
     public string Where => Endpoint ?? $"AWS DynamoDB in {Region}";
 
     /// <summary>An HTTP client with this context's patience, for the calls made without the SDK's client (JsonApi, StreamTriggers).</summary>
-    public HttpClient CreateHttpClient() => new(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout }) { Timeout = RequestTimeout };
+    public HttpClient CreateHttpClient()
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler { ConnectTimeout = ConnectTimeout, MaxConnectionsPerServer = 64, AllowAutoRedirect = false };
+        if (!Prod) handler = new FirstAnswer(FirstAnswerTimeout) { InnerHandler = handler };
+        return new(handler) { Timeout = RequestTimeout };
+    }
 
     /// <param name="retries">the SDK's own retries; 0 for callers that retry (and pace) themselves, so
     /// that one budget counts every attempt.</param>
@@ -192,6 +204,7 @@ public sealed record DdbContext(
             RetryMode = RequestRetryMode.Standard,
             MaxConnectionsPerServer = 64,
         };
+        if (!Prod) config.HttpClientFactory = new LocalHttpClients(this);
         if (Endpoint is not null && !configuredEndpoints)
         {
             config.ServiceURL = Endpoint;

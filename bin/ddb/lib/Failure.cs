@@ -39,7 +39,7 @@ public static class Failure
         if (ctx is { Prod: true } && CredentialFailure(e, ctx) is { } failure)
             return (failure, 1);
         if (ctx is not null && TimedOut(e))
-            return ($"{ctx.Where} accepted the connection but did not answer within {ctx.RequestTimeout.TotalSeconds:0} s ({ctx.Tries} tries)"
+            return ($"{ctx.Where} accepted the connection but did not answer within {ctx.Patience.TotalSeconds:0} s ({ctx.Tries} tries)"
                 + (ctx.Prod ? "" : $": is it DynamoDB Local, and is it overloaded? ({Cli.Sibling("local")} status)"), 1);
         if (NotDynamoDb(e) is { } status)
             return ($"{where} is not DynamoDB (it answered HTTP {status} without a DynamoDB request id)"
