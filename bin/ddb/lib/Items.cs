@@ -198,6 +198,13 @@ public static class Items
         ConditionExpression = "message_group_uuid = :g", ExpressionAttributeValues = new() { [":g"] = row["message_group_uuid"] },
     };
 
+    /// <summary><see cref="DeleteGroupRow"/> as a request of its own: a stray second row of a participant and group removed.</summary>
+    public static DeleteItemRequest DeleteStray(string table, Item row)
+    {
+        var delete = DeleteGroupRow(table, row);
+        return new() { TableName = table, Key = delete.Key, ConditionExpression = delete.ConditionExpression, ExpressionAttributeValues = delete.ExpressionAttributeValues };
+    }
+
     /// <summary>
     /// A group row moved to a newer last message, as the app's messaging Lambda moves it, in one transaction:
     /// <paramref name="row"/> deleted on condition that nobody changed it since it was read, and

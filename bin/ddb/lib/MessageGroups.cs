@@ -93,11 +93,7 @@ public static class MessageGroups
             }
             foreach (var old in stale)
             {
-                var delete = Items.DeleteGroupRow(table, old);
-                await ddb.DeleteItemAsync(new DeleteItemRequest
-                {
-                    TableName = table, Key = delete.Key, ConditionExpression = delete.ConditionExpression, ExpressionAttributeValues = delete.ExpressionAttributeValues,
-                }, ct);
+                await ddb.DeleteItemAsync(Items.DeleteStray(table, old), ct);
                 applied.Removed.Add(new Moved(old["pk"].S, group, old["sk"].S, old.GetValueOrDefault("message")?.S ?? ""));
             }
         }

@@ -3,7 +3,9 @@
 // of runs, at once or after a killed one, leave exactly one. It owns only what it wrote: every row
 // carries the run that wrote it (seeded_by), and a later run deletes a row only on condition that
 // it still carries that mark. The app's messages and the group rows the stream or the Lambda moved
-// stay; the group rows are moved forward to the conversation's newest message, whoever wrote it.
+// stay. Group rows are derived (they show a conversation's last message): seed leaves exactly one per
+// participant, moved forward to the conversation's newest message, whoever wrote it, and removes a
+// stray second one (the bootcamp's Lambda, which deletes and puts without a condition, can leave one).
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -14,9 +16,9 @@ using Item = Dictionary<string, AttributeValue>;
 /// <summary>
 /// What a seed run did: the conversation's group and messages; rows of earlier seed runs it replaced;
 /// group rows of others (the stream's, the Lambda's, the app's) it moved forward to the newest message;
-/// rows of others it left in place; synthetic items.
+/// stray second group rows of others it removed; rows of others it left in place; synthetic items.
 /// </summary>
-public sealed record Seeded(string Group, int Messages, long Replaced, int Moved, int Kept, long Synthetic);
+public sealed record Seeded(string Group, int Messages, long Replaced, int Moved, long Removed, int Kept, long Synthetic);
 
 /// <summary>
 /// One seed run, checked whole before its first write (the table's shape, every item's size), then
@@ -89,7 +91,7 @@ public sealed class Seeder : IDisposable
     {
         try
         {
-            long replaced;
+            long replaced, removed;
             int moved, kept;
             await using (var lease = await Lease.Take(_ddb, _ctx.Table, "seed#" + Group, holder, waiting, ct))
             {
@@ -102,7 +104,7 @@ public sealed class Seeder : IDisposable
                     var (earlier, othersMessages) = await EarlierMessages(lease.Owner, work.Token);
                     replaced = await new BatchWriter(_writes, _ctx.Table, _concurrency, Pace, _budget).DeleteEach(earlier, work.Token);
                     var groupRows = await PointGroupRows(lease.Owner, work.Token);
-                    (replaced, moved, kept) = (replaced + groupRows.Replaced, groupRows.Moved, othersMessages + groupRows.Kept);
+                    (replaced, moved, removed, kept) = (replaced + groupRows.Replaced, groupRows.Moved, groupRows.Removed, othersMessages + groupRows.Kept);
                 }
                 catch (OperationCanceledException) when (lease.LostBecause is { } lost && !ct.IsCancellationRequested)
                 {
@@ -111,7 +113,7 @@ public sealed class Seeder : IDisposable
             }
             if (Synthetic > 0)
                 await _writer.Put(Items.Synthetic(_synthetic.Groups, _synthetic.Messages, DateTime.UtcNow.Year), ct);
-            return new Seeded(Group, Messages, replaced, moved, kept, Synthetic);
+            return new Seeded(Group, Messages, replaced, moved, removed, kept, Synthetic);
         }
         catch (Exception e) when (e is not UserError && _writer.Done > 0)
         {
@@ -173,12 +175,14 @@ public sealed class Seeder : IDisposable
     /// <summary>
     /// Last, each participant's group row is made to show the conversation's newest message, whoever
     /// wrote it: created if missing, moved forward as the messaging Lambda moves it (delete and put in
-    /// one transaction, each on condition that nobody changed it since it was read), never back. Older
-    /// rows of the same group that an earlier seed run wrote are deleted; any other is left in place.
+    /// one transaction, each on condition that nobody changed it since it was read), never back. Any older
+    /// row of the same participant and group is a stray and is deleted (an earlier run's on condition that
+    /// it still carries its mark, another writer's on condition that it is still that group's row), as
+    /// the stream follower does, so that the inbox lists the conversation once.
     /// </summary>
-    async Task<(long Replaced, int Moved, int Kept)> PointGroupRows(string run, CancellationToken ct)
+    async Task<(long Replaced, int Moved, long Removed, int Kept)> PointGroupRows(string run, CancellationToken ct)
     {
-        var (replaced, moved, kept) = (0L, 0, 0);
+        var (replaced, moved, removed, kept) = (0L, 0, 0L, 0);
         foreach (var (owner, other) in new[] { (_me, _other), (_other, _me) })
             for (var attempt = 0; ; attempt++)
                 try
@@ -208,18 +212,18 @@ public sealed class Seeder : IDisposable
                     }
                     else if (current.GetValueOrDefault(Items.SeededBy)?.S != run)
                         kept++; // already at the newest message (the Lambda's or the app's row): it stays as it is
-                    foreach (var older in rows.Skip(1))
-                        if (older.GetValueOrDefault(Items.SeededBy)?.S is { } by && by != run)
-                            replaced += await new BatchWriter(_writes, _ctx.Table, 1, Pace, _budget).DeleteEach(
-                                [DeleteIf(new() { ["pk"] = older["pk"], ["sk"] = older["sk"] }, $"{Items.SeededBy} = :by", by)], ct);
-                        else
-                            kept++;
+                    var strays = rows.Skip(1).ToLookup(r => r.GetValueOrDefault(Items.SeededBy)?.S is { } by ? by == run ? "this run" : "a run" : "others");
+                    var deleter = new BatchWriter(_writes, _ctx.Table, 1, Pace, _budget);
+                    replaced += await deleter.DeleteEach(strays["a run"].Select(r =>
+                        DeleteIf(new() { ["pk"] = r["pk"], ["sk"] = r["sk"] }, $"{Items.SeededBy} = :by", r[Items.SeededBy].S)), ct);
+                    removed += await deleter.DeleteEach(strays["others"].Select(r => Items.DeleteStray(_ctx.Table, r)), ct);
+                    await deleter.DeleteEach(strays["this run"].Select(r => Items.DeleteStray(_ctx.Table, r)), ct);
                     break;
                 }
                 catch (Exception e) when (e is TransactionCanceledException or ConditionalCheckFailedException && attempt < 5)
                 {
                     await Retry.Backoff(attempt + 2, ct); // another writer moved it between the read and the write: read again
                 }
-        return (replaced, moved, kept);
+        return (replaced, moved, removed, kept);
     }
 }

@@ -43,5 +43,6 @@ public static class SeedLines
         $"seeded conversation {done.Group}: {me.Handle} and {other.Handle}, {done.Messages} messages, 2 message group rows"
         + (done.Replaced > 0 ? $", {done.Replaced} items of an earlier run replaced" : "")
         + (done.Moved > 0 ? $", {done.Moved} group row{(done.Moved == 1 ? "" : "s")} moved to the newest message" : "")
+        + (done.Removed > 0 ? $", {done.Removed} stray group row{(done.Removed == 1 ? "" : "s")} removed (a second row of a participant in this conversation, as the bootcamp's messaging Lambda can leave)" : "")
         + (done.Kept > 0 ? $", {done.Kept} row{(done.Kept == 1 ? "" : "s")} of others left in place (the app's messages, group rows the stream or the Lambda moved)" : "");
 }

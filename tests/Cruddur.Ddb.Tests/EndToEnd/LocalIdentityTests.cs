@@ -10,13 +10,6 @@ namespace Cruddur.Ddb.Tests;
 /// </summary>
 public sealed class LocalIdentityTests
 {
-    /// <summary>A python3 that imports boto3 (./test installs Debian's python3-boto3 where none does).</summary>
-    static string Python() => new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p =>
-    {
-        try { return Repo.Exec(new ProcessStartInfo(p, ["-c", "import boto3"])).ExitCode == 0; }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }) ?? throw new InvalidOperationException("no python3 with boto3: run ./test, which installs python3-boto3");
-
     const string Backend = """
         import json, os, boto3
         attrs = {"endpoint_url": os.getenv("AWS_ENDPOINT_URL")}
@@ -36,7 +29,7 @@ public sealed class LocalIdentityTests
     [Fact]
     public void After_setup_the_app_signing_as_the_developer_sees_the_table_and_the_seeded_rows()
     {
-        var python = Python();
+        var python = Boto3.Python();
         using var ddb = DynamoDbLocal.PerCredential();
         var env = new Dictionary<string, string?>
         {
