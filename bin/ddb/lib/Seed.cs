@@ -67,16 +67,18 @@ public sealed class Seeder : IDisposable
         Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
         var seeder = new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);
         if (!seeder.Pace.Unlimited) // paced: the estimate counts the rows an earlier run left, which are deleted one by one
-            seeder.Existing = (await Retry.Run(token => ddb.QueryAsync(new QueryRequest
-            {
-                TableName = ctx.Table, KeyConditionExpression = "pk = :pk", Select = Select.COUNT,
-                ExpressionAttributeValues = new() { [":pk"] = S("MSG#" + group) },
-            }, token), seeder._budget, ct)).Count ?? 0;
+        {
+            var (earlier, others) = await seeder.EarlierMessages(run: null, ct);
+            (seeder.Existing, seeder.Replaceable) = (earlier.Count + others, earlier.Count);
+        }
         return seeder;
     }
 
     /// <summary>Message rows the conversation held before this run (counted in prod only, for the estimate).</summary>
     public int Existing { get; private set; }
+
+    /// <summary>Of <see cref="Existing"/>, the rows of earlier seed runs, which this run deletes (counted in prod only).</summary>
+    public int Replaceable { get; private set; }
 
     /// <summary>The conversation's rows, its messages ending at <paramref name="now"/>, then its two group rows.</summary>
     static IEnumerable<Item> Rows(User me, User other, string group, List<Message> messages, DateTime now) =>
@@ -130,7 +132,8 @@ public sealed class Seeder : IDisposable
     /// many rows of others (the app's messages) the conversation holds. Rows written before runs were
     /// marked are recognised by their message uuid, which only seed derives from the group and the line.
     /// </summary>
-    async Task<(List<DeleteItemRequest> Earlier, int Others)> EarlierMessages(string run, CancellationToken ct)
+    /// <param name="run">this run's mark, or null before it holds one (every marked row is then an earlier run's)</param>
+    async Task<(List<DeleteItemRequest> Earlier, int Others)> EarlierMessages(string? run, CancellationToken ct)
     {
         var rows = await QueryAll(new QueryRequest
         {
