@@ -69,7 +69,7 @@ public sealed class EditorTests
             server.Notify("initialized", new JsonObject());
 
             var files = Scripts.All.Select(s => Path.Combine(copy, "bin", "ddb", s))
-                .Concat([Path.Combine(copy, "bin", "ddb", "lib", "Context.cs"), Path.Combine(copy, "bin", "ddb", "lib", "Seed.cs"),
+                .Concat([Path.Combine(copy, "bin", "ddb", "lib", "aws", "Context.cs"), Path.Combine(copy, "bin", "ddb", "lib", "data", "Seed.cs"),
                     Path.Combine(copy, "tests", "Cruddur.Ddb.Tests", "Unit", "CliTests.cs")]).ToList();
             foreach (var f in files)
                 server.Notify("textDocument/didOpen", new JsonObject
@@ -151,7 +151,8 @@ public sealed class EditorSettingsTests
             Assert.True(install.ExitCode == 0, install.ToString());
         }
         var csharp = Scripts.All.Select(s => Path.Combine("bin", "ddb", s))
-            .Concat(Directory.GetFiles(Repo.Path_("bin", "ddb", "lib"), "*.cs").Select(f => Path.GetRelativePath(Repo.Root, f)))
+            .Concat(Directory.GetFiles(Repo.Path_("bin", "ddb", "lib"), "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/bin/") && !f.Contains("/obj/")).Select(f => Path.GetRelativePath(Repo.Root, f)))
             .Concat(Directory.GetFiles(Repo.Path_("tests"), "*.cs", SearchOption.AllDirectories)
                 .Where(f => !f.Contains("/bin/") && !f.Contains("/obj/")).Select(f => Path.GetRelativePath(Repo.Root, f))).ToList();
         var bash = Helpers.Select(h => Path.Combine("bin", "ddb", h)).ToList();

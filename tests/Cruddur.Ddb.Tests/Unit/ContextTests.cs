@@ -1,6 +1,6 @@
 namespace Cruddur.Ddb.Tests;
 
-/// <summary>The endpoint rules of lib/Context.cs.</summary>
+/// <summary>The endpoint rules of lib/aws/Context.cs.</summary>
 public sealed class ContextTests
 {
     static DdbContext Resolve(bool prod, params (string Name, string Value)[] env)

@@ -1,6 +1,6 @@
 namespace Cruddur.Ddb.Tests;
 
-/// <summary>The item, time, id and conversation helpers of lib/Items.cs, and the URL parsing of lib/Users.cs.</summary>
+/// <summary>The item, time, id and conversation helpers of lib/table/Items.cs, and the URL parsing of lib/data/Users.cs.</summary>
 public sealed class ItemsTests
 {
     [Fact]

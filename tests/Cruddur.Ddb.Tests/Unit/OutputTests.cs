@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb.Tests;
 
-/// <summary>The renderers of lib/Output.cs: tables, fields, item lines, progress.</summary>
+/// <summary>The renderers of lib/output/Output.cs: tables, fields, item lines, progress.</summary>
 public sealed class OutputTests
 {
     [Fact]
@@ -53,7 +53,7 @@ public sealed class OutputTests
             """;
         using var doc = System.Text.Json.JsonDocument.Parse(wire);
         using var ms = new MemoryStream();
-        using (var w = Output.JsonWriter(ms)) Output.WriteItem(w, AttributeJson.Read(doc.RootElement)); // stream --print --json's way
+        using (var w = Output.JsonWriter(ms)) Attributes.WriteItem(w, Attributes.Read(doc.RootElement)); // stream --print --json's way
         Assert.Equal(Encoding.UTF8.GetString(ms.ToArray()) + "\n", Lines(true, false, wire));
         using var raw = System.Text.Json.JsonDocument.Parse(Lines(true, true, wire));
         Assert.True(System.Text.Json.JsonElement.DeepEquals(doc.RootElement, raw.RootElement)); // --raw: DynamoDB's JSON as it came

@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb.Tests;
 
-/// <summary>schema-load prod's protection summary, from what DynamoDB describes (lib/Protection.cs).</summary>
+/// <summary>schema-load prod's protection summary, from what DynamoDB describes (lib/data/Protection.cs).</summary>
 public sealed class ProtectionTests
 {
     const string Arn = "arn:aws:dynamodb:eu-west-2:123456789012:table/t";
@@ -20,7 +20,7 @@ public sealed class ProtectionTests
     };
 
     static Dictionary<string, string> Render(TableDescription t, ContinuousBackupsDescription? b, Guards asked, bool created) =>
-        Protection.Fields(Protection.Of(t, b), asked, created, "tbl", ("--no-deletion-protection", "--no-pitr", "--aws-owned-key")).ToDictionary(f => f.Item1, f => f.Item2);
+        ProtectionLines.Fields(Protection.Of(t, b), asked, created, "tbl", ("--no-deletion-protection", "--no-pitr", "--aws-owned-key")).ToDictionary(f => f.Item1, f => f.Item2);
 
     static readonly SSEDescription ManagedKey = new() { Status = SSEStatus.ENABLED, SSEType = SSEType.KMS, KMSMasterKeyArn = Key };
 

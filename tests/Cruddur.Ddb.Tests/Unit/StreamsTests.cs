@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Cruddur.Ddb.Tests;
 
-/// <summary>The pure parts of lib/Streams.cs and lib/MessageGroups.cs: picking the newest message, images, checkpoints.</summary>
+/// <summary>The pure parts of lib/stream/Streams.cs and lib/stream/MessageGroups.cs: picking the newest message, images, checkpoints.</summary>
 public sealed class StreamsTests
 {
     static Change Message(string ev, string pk, string sk, string text) => new(ev, sk, null,
@@ -28,7 +28,7 @@ public sealed class StreamsTests
     [Fact]
     public void Stream_images_become_the_sdks_attribute_values()
     {
-        var item = AttributeJson.Read(JsonDocument.Parse("""
+        var item = Attributes.Read(JsonDocument.Parse("""
             {"pk": {"S": "MSG#a"}, "n": {"N": "3"}, "ok": {"BOOL": true}, "l": {"L": [{"S": "x"}]}, "m": {"M": {"k": {"NULL": true}}}, "ss": {"SS": ["p", "q"]}}
             """).RootElement);
 
@@ -77,7 +77,7 @@ public sealed class StreamsTests
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms)) WriteWire(w, item);
 
-        var back = AttributeJson.Read(JsonDocument.Parse(ms.ToArray()).RootElement);
+        var back = Attributes.Read(JsonDocument.Parse(ms.ToArray()).RootElement);
 
         Assert.Equal(("MSG#a", "3.5", false, true), (back["pk"].S, back["n"].N, back["ok"].BOOL, back["nothing"].NULL));
         Assert.Equal([1, 2, 255], back["b"].B.ToArray());

@@ -55,3 +55,7 @@ sealed class StdoutStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 }
+
+/// <summary>The reader of standard output went away (`| head` closed the pipe): nothing is left to say.
+/// Raised only by the scripts' own standard output (Stdout.Open), never by a network connection.</summary>
+public sealed class ReaderGone() : IOException("the reader of standard output went away");

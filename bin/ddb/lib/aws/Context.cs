@@ -227,33 +227,3 @@ public sealed record DdbContext(
         return Identity?.Credentials ?? throw new InvalidOperationException("prod credentials were not resolved");
     }
 }
-
-/// <summary>A failure the user can act on: one line on stderr and an exit code (1 failure, 2 usage or refused).</summary>
-public class UserError(string message, int exitCode = 1, Exception? inner = null) : Exception(message, inner)
-{
-    public int ExitCode { get; } = exitCode;
-}
-
-/// <summary>The reader of standard output went away (`| head` closed the pipe): nothing is left to say.
-/// Raised only by the scripts' own standard output (Stdout.Open), never by a network connection.</summary>
-public sealed class ReaderGone() : IOException("the reader of standard output went away");
-
-/// <summary>The table lacks the keys or the index the scripts use (what <paramref name="problem"/> says).</summary>
-public sealed class NotShaped(string table, string problem) : Exception($"table {table} is not shaped like cruddur-messages: {problem}")
-{
-    public string Table { get; } = table;
-    public string Problem { get; } = problem;
-}
-
-/// <summary>The table's stream is off.</summary>
-public sealed class NoStream(string table) : Exception($"table {table} has no stream turned on")
-{
-    public string Table { get; } = table;
-}
-
-/// <summary>Writing had begun when this failed: the table holds part of what was meant.</summary>
-public sealed class IncompleteWrite(long done, long total, Exception inner) : Exception(inner.Message, inner)
-{
-    public long Done { get; } = done;
-    public long Total { get; } = total;
-}

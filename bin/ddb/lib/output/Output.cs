@@ -57,43 +57,8 @@ public static class Output
 
     // ---- JSON -------------------------------------------------------------------------------
 
-    static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static Utf8JsonWriter JsonWriter(Stream stream, bool indented = false) =>
-        new(stream, JsonOptions with { Indented = indented });
-
-    /// <summary>An item as a JSON object with plain values, {"pk": "...", "n": 3}, without DynamoDB's type
-    /// wrappers: as scan --json writes them from DynamoDB's JSON (ItemLines), so the two agree.</summary>
-    public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
-    {
-        w.WriteStartObject();
-        foreach (var (name, v) in item)
-        {
-            w.WritePropertyName(name);
-            WritePlain(w, v);
-        }
-        w.WriteEndObject();
-    }
-
-    static void WritePlain(Utf8JsonWriter w, AttributeValue v)
-    {
-        if (v.S is not null) w.WriteStringValue(v.S);
-        else if (v.N is not null) w.WriteRawValue(v.N);
-        else if (v.BOOL is { } b) w.WriteBooleanValue(b);
-        else if (v.NULL == true) w.WriteNullValue();
-        else if (v.B is not null) w.WriteBase64StringValue(v.B.ToArray());
-        else if (v.M is not null)
-        {
-            w.WriteStartObject();
-            foreach (var (k, x) in v.M) { w.WritePropertyName(k); WritePlain(w, x); }
-            w.WriteEndObject();
-        }
-        else if (v.L is not null) { w.WriteStartArray(); foreach (var x in v.L) WritePlain(w, x); w.WriteEndArray(); }
-        else if (v.SS is not null) { w.WriteStartArray(); foreach (var s in v.SS) w.WriteStringValue(s); w.WriteEndArray(); }
-        else if (v.NS is not null) { w.WriteStartArray(); foreach (var n in v.NS) w.WriteRawValue(n); w.WriteEndArray(); }
-        else if (v.BS is not null) { w.WriteStartArray(); foreach (var b2 in v.BS) w.WriteBase64StringValue(b2.ToArray()); w.WriteEndArray(); }
-        else w.WriteNullValue();
-    }
+        new(stream, Attributes.JsonOptions with { Indented = indented });
 
     /// <summary>Writes one JSON document (an object or array built by <paramref name="write"/>) to stdout.</summary>
     public static void Json(Action<Utf8JsonWriter> write)
@@ -111,16 +76,6 @@ public static class Output
         return s.Length <= max ? s : s[..(max - 1)] + "…";
     }
 
-    public static string Plain(AttributeValue? v) =>
-        v is null ? "" : v.S ?? v.N ?? (v.BOOL is { } b ? (b ? "true" : "false") : v.NULL == true ? "null" : Compact(v));
-
-    static string Compact(AttributeValue v)
-    {
-        using var ms = new MemoryStream();
-        using (var w = JsonWriter(ms)) WritePlain(w, v);
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
     /// <summary>The consumed capacity and some fields of each item, as one JSON object: {"consumed_capacity": 0.5, "name": [...]}.</summary>
     public static void ItemsJson(double capacity, string name, IEnumerable<Dictionary<string, AttributeValue>> items, string[] fields) => Json(w =>
     {
@@ -130,7 +85,7 @@ public static class Output
         foreach (var item in items)
         {
             w.WriteStartObject();
-            foreach (var f in fields) w.WriteString(f, Plain(item.GetValueOrDefault(f)));
+            foreach (var f in fields) w.WriteString(f, Attributes.Text(item.GetValueOrDefault(f)));
             w.WriteEndObject();
         }
         w.WriteEndArray();

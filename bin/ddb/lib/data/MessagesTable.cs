@@ -10,7 +10,6 @@ public static class MessagesTable
     /// so that a lease left by a killed run goes by itself (schema-load turns TTL on for it).</summary>
     public const string TtlAttribute = "ttl";
 
-    public const string GroupIndex = Items.GroupIndex;
     public const long ReadCapacity = 5;
     public const long WriteCapacity = 5;
 
@@ -34,7 +33,7 @@ public static class MessagesTable
         [
             new()
             {
-                IndexName = GroupIndex,
+                IndexName = Items.GroupIndex,
                 KeySchema =
                 [
                     new() { AttributeName = "message_group_uuid", KeyType = KeyType.HASH },
@@ -87,19 +86,19 @@ public static class MessagesTable
         var gsi = want.GlobalSecondaryIndexes[0];
         var indexCapacity = $$"""{"ReadCapacityUnits":{{ReadCapacity}},"WriteCapacityUnits":{{WriteCapacity}}}""";
         var createIndex = $"{update} --attribute-definitions AttributeName=message_group_uuid,AttributeType=S AttributeName=sk,AttributeType=S "
-            + "--global-secondary-index-updates '[{\"Create\":{\"IndexName\":\"" + GroupIndex + "\",\"KeySchema\":["
+            + "--global-secondary-index-updates '[{\"Create\":{\"IndexName\":\"" + Items.GroupIndex + "\",\"KeySchema\":["
             + "{\"AttributeName\":\"message_group_uuid\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
             + "\"Projection\":{\"ProjectionType\":\"ALL\"},\"ProvisionedThroughput\":" + indexCapacity + "}}]'";
-        var deleteIndex = $"{update} --global-secondary-index-updates '[{{\"Delete\":{{\"IndexName\":\"{GroupIndex}\"}}}}]'";
+        var deleteIndex = $"{update} --global-secondary-index-updates '[{{\"Delete\":{{\"IndexName\":\"{Items.GroupIndex}\"}}}}]'";
 
         Check("key schema", Keys(want.KeySchema), Keys(live.KeySchema), Fix.Recreate, null);
         Check("key attributes", Attrs(want.AttributeDefinitions, want.KeySchema), Attrs(live.AttributeDefinitions, live.KeySchema), Fix.Recreate, null);
         var billing = BillingOf(live);
-        var hasIndex = live.GlobalSecondaryIndexes?.Any(g => g.IndexName == GroupIndex) == true;
+        var hasIndex = live.GlobalSecondaryIndexes?.Any(g => g.IndexName == Items.GroupIndex) == true;
         // the index's capacity goes with the billing change only if the index exists; one created later brings its own
         Check("billing mode", want.BillingMode.Value, billing, Fix.InPlace,
             $"{update} --billing-mode PROVISIONED --provisioned-throughput {throughput}" + (hasIndex ? " --global-secondary-index-updates "
-            + $"'[{{\"Update\":{{\"IndexName\":\"{GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'" : ""));
+            + $"'[{{\"Update\":{{\"IndexName\":\"{Items.GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'" : ""));
         if (billing == BillingMode.PROVISIONED.Value)
             Check("table capacity", Capacity(ReadCapacity, WriteCapacity),
                 Capacity(live.ProvisionedThroughput?.ReadCapacityUnits, live.ProvisionedThroughput?.WriteCapacityUnits),
@@ -114,18 +113,18 @@ public static class MessagesTable
             + (stream == "off" ? "" : "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it, "
                 + "with an INSERT-only filter: --filter-criteria '{\"Filters\":[{\"Pattern\":\"{\\\"eventName\\\":[\\\"INSERT\\\"]}\"}]}'"));
 
-        var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
+        var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == Items.GroupIndex);
         if (found is null)
-            diffs.Add(new($"index {GroupIndex}", "present", "missing", Fix.InPlace, createIndex));
+            diffs.Add(new($"index {Items.GroupIndex}", "present", "missing", Fix.InPlace, createIndex));
         else
         {
             var rebuild = $"{deleteIndex} && (wait until it is gone) {createIndex}";
-            Check($"index {GroupIndex} keys", Keys(gsi.KeySchema), Keys(found.KeySchema), Fix.RebuildIndex, rebuild);
-            Check($"index {GroupIndex} projection", gsi.Projection.ProjectionType.Value, found.Projection?.ProjectionType?.Value ?? "none", Fix.RebuildIndex, rebuild);
+            Check($"index {Items.GroupIndex} keys", Keys(gsi.KeySchema), Keys(found.KeySchema), Fix.RebuildIndex, rebuild);
+            Check($"index {Items.GroupIndex} projection", gsi.Projection.ProjectionType.Value, found.Projection?.ProjectionType?.Value ?? "none", Fix.RebuildIndex, rebuild);
             if (billing == BillingMode.PROVISIONED.Value)
-                Check($"index {GroupIndex} capacity", Capacity(ReadCapacity, WriteCapacity),
+                Check($"index {Items.GroupIndex} capacity", Capacity(ReadCapacity, WriteCapacity),
                     Capacity(found.ProvisionedThroughput?.ReadCapacityUnits, found.ProvisionedThroughput?.WriteCapacityUnits), Fix.InPlace,
-                    $"{update} --global-secondary-index-updates '[{{\"Update\":{{\"IndexName\":\"{GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'");
+                    $"{update} --global-secondary-index-updates '[{{\"Update\":{{\"IndexName\":\"{Items.GroupIndex}\",\"ProvisionedThroughput\":{indexCapacity}}}}}]'");
         }
         return diffs;
     }
@@ -139,10 +138,10 @@ public static class MessagesTable
         var want = Definition(live.TableName);
         if (Keys(live.KeySchema) != Keys(want.KeySchema) || Attrs(live.AttributeDefinitions, live.KeySchema) != Attrs(want.AttributeDefinitions, want.KeySchema))
             return $"its keys are {Keys(live.KeySchema)} ({Attrs(live.AttributeDefinitions, live.KeySchema)}), not {Keys(want.KeySchema)} (strings)";
-        var index = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == GroupIndex);
-        if (index is null) return $"it has no index {GroupIndex}";
+        var index = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == Items.GroupIndex);
+        if (index is null) return $"it has no index {Items.GroupIndex}";
         if (Keys(index.KeySchema) != Keys(want.GlobalSecondaryIndexes[0].KeySchema))
-            return $"its index {GroupIndex} has keys {Keys(index.KeySchema)}, not {Keys(want.GlobalSecondaryIndexes[0].KeySchema)}";
+            return $"its index {Items.GroupIndex} has keys {Keys(index.KeySchema)}, not {Keys(want.GlobalSecondaryIndexes[0].KeySchema)}";
         return null;
     }
 
@@ -179,64 +178,5 @@ public static class MessagesTable
                 // being created by another run at this moment: wait for it like for our own
             }
         return (await Tables.WaitActive(client, table, TimeSpan.FromMinutes(5), ct), created);
-    }
-
-    /// <summary>
-    /// Turns on the guards a table lacks (never off) and returns what the table then has, and the
-    /// guards this call turned on (ManagedKey never: encryption is chosen at creation). PITR that the
-    /// endpoint does not support (DynamoDB Local) is left alone.
-    /// </summary>
-    public static async Task<(Protection State, Guards TurnedOn)> Protect(IAmazonDynamoDB client, TableDescription table, Guards guards,
-        CancellationToken ct)
-    {
-        var name = table.TableName;
-        var turnedOn = Guards.None;
-        if (guards.DeletionProtection && table.DeletionProtectionEnabled != true)
-        {
-            table = (await client.UpdateTableAsync(new UpdateTableRequest { TableName = name, DeletionProtectionEnabled = true }, ct)).TableDescription;
-            table.DeletionProtectionEnabled = true; // the answer may still describe the update under way
-            turnedOn = turnedOn with { DeletionProtection = true };
-        }
-        var backups = await ContinuousBackups(client, name, ct);
-        if (guards.PointInTimeRecovery && backups is not null && PitrOn(backups) is false)
-        {
-            backups = await EnablePitr(client, name, ct);
-            turnedOn = turnedOn with { PointInTimeRecovery = true };
-        }
-        return (Protection.Of(table, backups), turnedOn);
-    }
-
-    static bool PitrOn(ContinuousBackupsDescription b) =>
-        b.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED;
-
-    /// <summary>The table's continuous backups, or null where the endpoint has none (DynamoDB Local).</summary>
-    static async Task<ContinuousBackupsDescription?> ContinuousBackups(IAmazonDynamoDB client, string table, CancellationToken ct)
-    {
-        try
-        {
-            return (await client.DescribeContinuousBackupsAsync(new() { TableName = table }, ct)).ContinuousBackupsDescription;
-        }
-        catch (AmazonDynamoDBException e) when (e.ErrorCode == "UnknownOperationException")
-        {
-            return null;
-        }
-    }
-
-    static async Task<ContinuousBackupsDescription> EnablePitr(IAmazonDynamoDB client, string table, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (true)
-            try
-            {
-                return (await client.UpdateContinuousBackupsAsync(new()
-                {
-                    TableName = table,
-                    PointInTimeRecoverySpecification = new() { PointInTimeRecoveryEnabled = true },
-                }, ct)).ContinuousBackupsDescription;
-            }
-            catch (ContinuousBackupsUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(5), ct); // a new table takes a moment before backups can be turned on
-            }
     }
 }

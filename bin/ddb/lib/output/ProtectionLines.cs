@@ -1,30 +1,8 @@
-// What protects a prod table (deletion protection, point-in-time recovery, encryption at rest):
-// what schema-load asks for, what the table really has, and the summary lines that say it.
-using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
-
+// The protection lines of schema-load's summary: what protects the table, and why a guard is off.
 namespace Cruddur.Ddb;
 
-/// <summary>What protects a prod table: deletion protection, point-in-time recovery, KMS encryption (AWS managed key).</summary>
-public sealed record Guards(bool DeletionProtection, bool PointInTimeRecovery, bool ManagedKey)
+public static class ProtectionLines
 {
-    public static readonly Guards None = new(false, false, false);
-}
-
-/// <summary>PITR as the endpoint reports it.</summary>
-public enum Pitr { On, Off, NotSupported }
-
-/// <summary>What protects a table, as DynamoDB describes it: deletion protection, PITR, encryption at rest.</summary>
-public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescription? Encryption, bool Local)
-{
-    /// <param name="backups">DescribeContinuousBackups' answer; null where the endpoint does not support it.</param>
-    public static Protection Of(TableDescription t, ContinuousBackupsDescription? backups) => new(
-        t.DeletionProtectionEnabled == true,
-        backups is null ? Pitr.NotSupported
-            : backups.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED ? Pitr.On : Pitr.Off,
-        t.SSEDescription,
-        Tables.IsLocal(t));
-
     /// <summary>
     /// The protection lines of a summary: what the table has, and why, where the user declined a guard
     /// (naming the option of <paramref name="declinedBy"/> that did) or the existing table was left as it was.

@@ -79,7 +79,7 @@ public sealed class StreamsApi(DdbContext ctx, Uri endpoint) : IStreamsApi, IDis
             var d = record.GetProperty("dynamodb");
             changes.Add(new Change(record.GetProperty("eventName").GetString()!, d.GetProperty("SequenceNumber").GetString()!,
                 d.TryGetProperty("ApproximateCreationDateTime", out var at) ? DateTime.UnixEpoch.AddSeconds(at.GetDouble()) : null,
-                AttributeJson.Read(d.GetProperty("Keys")), d.TryGetProperty("NewImage", out var image) ? AttributeJson.Read(image) : null));
+                Attributes.Read(d.GetProperty("Keys")), d.TryGetProperty("NewImage", out var image) ? Attributes.Read(image) : null));
         }
         return (changes, r.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null);
     }

@@ -23,6 +23,8 @@ public static class Failure
             case IncompleteWrite w:
                 var (why, code) = Explain(w.InnerException!, ctx, interrupted);
                 return ($"{why}; {w.Done} of {w.Total} items were written: running {Cli.Name} again completes it", code);
+            case ConversationError c:
+                return Conversation(c);
             case NotShaped n:
                 return ($"table {n.Table} is not shaped like cruddur-messages: {n.Problem}; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
             case NoStream n:
@@ -110,6 +112,19 @@ public static class Failure
         return false;
     }
 
+    /// <summary>A conversation file seed cannot take, said with where in it: exit 2 for a file that is not one, 1 for its content.</summary>
+    static (string, int) Conversation(ConversationError c) => c.Problem switch
+    {
+        ConversationProblem.Folder => ($"{c.File} is a folder, not a conversation file", 2),
+        ConversationProblem.Unreadable => (c.File == "standard input" ? $"cannot read the conversation from standard input: {c.Found}"
+            : $"cannot read the conversation file {c.File}: {c.Found}", 1),
+        ConversationProblem.NotUtf8 => ($"{c.File}:{c.Line}:{c.Column}: not UTF-8 (byte {c.Found}): save the file as UTF-8; nothing written", 2),
+        ConversationProblem.BadLine => ($"{c.File}:{c.Line}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(c.Found, 40)}'", 1),
+        ConversationProblem.NoMessages => ($"{c.File}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)", 1),
+        _ => ($"{c.File}:{c.Line}: this message makes an item of {long.Parse(c.Found, System.Globalization.CultureInfo.InvariantCulture) / 1024.0:0.#} KB "
+            + "and DynamoDB takes at most 400 KB an item; nothing written", 1),
+    };
+
     /// <summary>The HTTP status of a reply that DynamoDB did not send: every DynamoDB reply, Local's
     /// too, carries a request id; an HTML page or a 501 from another server does not.</summary>
     static int? NotDynamoDb(Exception e)
@@ -136,21 +151,5 @@ public static class Failure
                 || x is TaskCanceledException && x.InnerException is TimeoutException)
                 return true;
         return false;
-    }
-}
-
-/// <summary>Keeps secret keys and session tokens out of everything the scripts print.</summary>
-public static class Secrets
-{
-    static readonly string[] Values = new[] { "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" }
-        .Select(Environment.GetEnvironmentVariable)
-        .Where(v => v is { Length: >= 8 })
-        .Cast<string>()
-        .ToArray();
-
-    public static string Scrub(string text)
-    {
-        foreach (var v in Values) text = text.Replace(v, "****");
-        return text;
     }
 }

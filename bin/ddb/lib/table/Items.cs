@@ -4,7 +4,7 @@
 //   message row: pk MSG#<message group uuid>, sk <created time>, message_uuid, message, sender's
 //     user_uuid/user_display_name/user_handle, and NO message_group_uuid (the index holds group rows only).
 // Times are ISO 8601 in UTC with offset, like Python's isoformat(), so they sort as strings.
-// Also the sample conversation file, and synthetic conversations for load tests.
+// Also synthetic conversations for load tests.
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,78 +19,6 @@ public sealed record User(string Uuid, string DisplayName, string Handle);
 
 /// <summary>One line of the conversation file: who speaks (1 or 2), what, and the line number (for errors).</summary>
 public sealed record Message(int Speaker, string Text, int Line = 0);
-
-/// <summary>The conversation file: "Person 1: ..." / "Person 2: ..." lines, blank lines and # comments.</summary>
-public static class Conversation
-{
-    /// <summary>conversation.txt next to the scripts.</summary>
-    public static string DefaultPath => Path.Combine(Cli.ScriptDir, "conversation.txt");
-
-    /// <summary>The name standard input goes by, as a conversation file.</summary>
-    public const string StandardInput = "-";
-
-    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>
-    /// Reads the file (standard input for "-") as UTF-8, strictly: bytes that are not UTF-8 (a file saved as
-    /// Latin-1, say) are refused with the line and column, never seeded as U+FFFD. A line of any other form
-    /// than 'Person N: message' is an error naming it.
-    /// </summary>
-    public static List<Message> Read(string path)
-    {
-        byte[] bytes;
-        var name = path == StandardInput ? "standard input" : path;
-        if (path != StandardInput && Directory.Exists(path))
-            throw new UserError($"{path} is a folder, not a conversation file", 2);
-        try
-        {
-            if (path == StandardInput)
-            {
-                using var stdin = new MemoryStream();
-                Console.OpenStandardInput().CopyTo(stdin);
-                bytes = stdin.ToArray();
-            }
-            else bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserError(path == StandardInput ? $"cannot read the conversation from standard input: {e.Message}"
-                : $"cannot read the conversation file {path}: {e.Message}");
-        }
-        var body = bytes.AsSpan(bytes.AsSpan().StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0); // a byte order mark is UTF-8's own
-        var lines = new List<string>();
-        for (var start = 0; start <= body.Length;)
-        {
-            var end = body[start..].IndexOf((byte)'\n') is var n and >= 0 ? start + n : body.Length;
-            var line = body[start..end];
-            try
-            {
-                lines.Add(StrictUtf8.GetString(line).TrimEnd('\r'));
-            }
-            catch (DecoderFallbackException e)
-            {
-                var column = Encoding.UTF8.GetCharCount(line[..Math.Max(0, e.Index)]) + 1;
-                throw new UserError($"{name}:{lines.Count + 1}:{column}: not UTF-8 (byte 0x{line[Math.Max(0, e.Index)]:X2}): save the file as UTF-8; nothing written", 2);
-            }
-            start = end + 1;
-        }
-        var messages = new List<Message>();
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = lines[i].Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var speaker = line.StartsWith("Person 1:", StringComparison.Ordinal) ? 1
-                : line.StartsWith("Person 2:", StringComparison.Ordinal) ? 2 : 0;
-            var text = speaker == 0 ? "" : line["Person 1:".Length..].Trim();
-            if (speaker == 0 || text.Length == 0)
-                throw new UserError($"{name}:{i + 1}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(line, 40)}'");
-            messages.Add(new Message(speaker, text, i + 1));
-        }
-        if (messages.Count == 0)
-            throw new UserError($"{name}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)");
-        return messages;
-    }
-}
 
 public static class Items
 {
@@ -171,8 +99,7 @@ public static class Items
             var size = Size(new Item(items[i]) { [SeededBy] = S(new string('0', RunIdLength)) });
             if (size <= MaxItemBytes) continue;
             var line = i < messages.Count ? messages[i].Line : messages[^1].Line; // a group row repeats the last message
-            throw new UserError($"{path}:{line}: this message makes an item of {size / 1024.0:0.#} KB and DynamoDB takes at most 400 KB "
-                + "an item; nothing written");
+            throw new ConversationError(path, ConversationProblem.TooLarge, line, found: size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -5,6 +5,9 @@ namespace Cruddur.Ddb;
 
 public static class SeedLines
 {
+    /// <summary>The conversation seed writes unless told another: conversation.txt next to the scripts.</summary>
+    public static string DefaultConversation => Path.Combine(Cli.ScriptDir, "conversation.txt");
+
     public static string Users(FoundUsers found, User me, User other) =>
         $"users: {(found.Postgres is { } pg ? $"from {pg}:" : $"no {found.Variable}, using")} {me.Handle} {me.Uuid}, {other.Handle} {other.Uuid}";
 

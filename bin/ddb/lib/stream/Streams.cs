@@ -7,41 +7,6 @@ using Amazon.DynamoDBv2;
 
 namespace Cruddur.Ddb;
 
-/// <summary>The renderer of changes (stream --print).</summary>
-public static class ChangeLines
-{
-    /// <summary>Stream changes, one per line: readable text, or JSON objects with the event, sequence
-    /// number, time (ISO 8601), keys and new image as plain values.</summary>
-    public static void Write(Stream stdout, IEnumerable<Change> changes, bool json)
-    {
-        var text = new StringBuilder();
-        foreach (var c in changes)
-        {
-            if (json)
-            {
-                using var ms = new MemoryStream();
-                using (var w = Output.JsonWriter(ms))
-                {
-                    w.WriteStartObject();
-                    w.WriteString("event", c.Event);
-                    w.WriteString("sequence_number", c.Sequence);
-                    if (c.At is { } at) w.WriteString("approximate_time", at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")); else w.WriteNull("approximate_time");
-                    w.WritePropertyName("keys");
-                    Output.WriteItem(w, c.Keys);
-                    w.WritePropertyName("new_image");
-                    if (c.NewImage is { } image) Output.WriteItem(w, image); else w.WriteNullValue();
-                    w.WriteEndObject();
-                }
-                text.Append(Encoding.UTF8.GetString(ms.ToArray())).Append('\n');
-            }
-            else
-                text.Append($"{c.Event,-7}{Output.Plain(c.Keys.GetValueOrDefault("pk")),-46} {Output.Plain(c.Keys.GetValueOrDefault("sk")),-33} "
-                    + Output.Clip(Output.Plain(c.NewImage?.GetValueOrDefault("message")), 40)).Append('\n');
-        }
-        stdout.Write(Encoding.UTF8.GetBytes(text.ToString()));
-    }
-}
-
 /// <summary>Why reading starts over from a stream's oldest record: the checkpoint was for an older stream, the table
 /// was created again while being followed, or the checkpoint file could not be read.</summary>
 public enum Fresh { OlderCheckpoint, Recreated, Unreadable }

@@ -1,0 +1,40 @@
+// Failures of the table and its items, with their data: the scripts and Failure word them.
+namespace Cruddur.Ddb;
+
+/// <summary>The table lacks the keys or the index the scripts use (what <paramref name="problem"/> says).</summary>
+public sealed class NotShaped(string table, string problem) : Exception($"table {table} is not shaped like cruddur-messages: {problem}")
+{
+    public string Table { get; } = table;
+    public string Problem { get; } = problem;
+}
+
+/// <summary>The table's stream is off.</summary>
+public sealed class NoStream(string table) : Exception($"table {table} has no stream turned on")
+{
+    public string Table { get; } = table;
+}
+
+/// <summary>Writing had begun when this failed: the table holds part of what was meant.</summary>
+public sealed class IncompleteWrite(long done, long total, Exception inner) : Exception(inner.Message, inner)
+{
+    public long Done { get; } = done;
+    public long Total { get; } = total;
+}
+
+/// <summary>What is wrong with a conversation file.</summary>
+public enum ConversationProblem { Folder, Unreadable, NotUtf8, BadLine, NoMessages, TooLarge }
+
+/// <summary>
+/// A conversation file that cannot be seeded, found before anything is written: the file as named to the
+/// user, the problem, where (line and column, 0 when it is the whole file) and what was found there
+/// (the system's reason, the byte, the line, or the item's size in bytes).
+/// </summary>
+public sealed class ConversationError(string file, ConversationProblem problem, int line = 0, int column = 0, string found = "")
+    : Exception($"{file}:{line}:{column}: {problem} {found}")
+{
+    public string File { get; } = file;
+    public ConversationProblem Problem { get; } = problem;
+    public int Line { get; } = line;
+    public int Column { get; } = column;
+    public string Found { get; } = found;
+}
