@@ -3,11 +3,8 @@
 using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
 
 namespace Cruddur.Ddb;
-
-using Item = Dictionary<string, AttributeValue>;
 
 /// <summary>
 /// How fast to write, in items a second: unlimited locally; in prod it starts at the table's write

@@ -39,36 +39,36 @@ public static class Attributes
     }
 
     /// <summary>A value in DynamoDB's JSON ({"S": "..."}) without its type wrapper, as the SDK's value is written below.</summary>
-    public static void WritePlain(Utf8JsonWriter _json, JsonElement wrapped)
+    public static void WritePlain(Utf8JsonWriter w, JsonElement wrapped)
     {
         using var e = wrapped.EnumerateObject();
         if (!e.MoveNext())
         {
-            _json.WriteNullValue();
+            w.WriteNullValue();
             return;
         }
         var (type, v) = (e.Current.Name, e.Current.Value);
         switch (type)
         {
-            case "S" or "B" or "BOOL" or "SS" or "BS": v.WriteTo(_json); break; // base64 stays base64
-            case "N": _json.WriteRawValue(v.GetString()!); break;
-            case "NULL": _json.WriteNullValue(); break;
+            case "S" or "B" or "BOOL" or "SS" or "BS": v.WriteTo(w); break; // base64 stays base64
+            case "N": w.WriteRawValue(v.GetString()!); break;
+            case "NULL": w.WriteNullValue(); break;
             case "M":
-                _json.WriteStartObject();
-                foreach (var p in v.EnumerateObject()) { _json.WritePropertyName(p.Name); WritePlain(_json, p.Value); }
-                _json.WriteEndObject();
+                w.WriteStartObject();
+                foreach (var p in v.EnumerateObject()) { w.WritePropertyName(p.Name); WritePlain(w, p.Value); }
+                w.WriteEndObject();
                 break;
             case "L":
-                _json.WriteStartArray();
-                foreach (var x in v.EnumerateArray()) WritePlain(_json, x);
-                _json.WriteEndArray();
+                w.WriteStartArray();
+                foreach (var x in v.EnumerateArray()) WritePlain(w, x);
+                w.WriteEndArray();
                 break;
             case "NS":
-                _json.WriteStartArray();
-                foreach (var n in v.EnumerateArray()) _json.WriteRawValue(n.GetString()!);
-                _json.WriteEndArray();
+                w.WriteStartArray();
+                foreach (var n in v.EnumerateArray()) w.WriteRawValue(n.GetString()!);
+                w.WriteEndArray();
                 break;
-            default: _json.WriteNullValue(); break;
+            default: w.WriteNullValue(); break;
         }
     }
 
