@@ -54,7 +54,9 @@ public abstract class LoopbackServer : IDisposable
 
     public virtual void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // Close alone: after Stop, Close removes the prefixes again, and the managed listener binds the
+        // port anew to do so, which fails when another process took the freed port meanwhile
+        try { _listener.Close(); }
+        catch (HttpListenerException) { } // paused: the port was released by Stop, and may be another's now
     }
 }
