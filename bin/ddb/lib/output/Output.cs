@@ -2,7 +2,6 @@
 // JSON with --json, and progress on a terminal. Colours only on a terminal and never with NO_COLOR.
 using System.Diagnostics;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
