@@ -59,4 +59,42 @@ public sealed class BuildTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             Directory.Delete(copy, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The runner's up-to-date check sees every lib file a script compiles: those every script gets from
+    /// bin/ddb/Directory.Build.props and those it names with #:include. A module initializer appended to one
+    /// of each must show on the next run.
+    /// </summary>
+    [Fact]
+    public void Editing_a_lib_file_a_script_compiles_from_the_props_or_an_include_rebuilds_it_on_its_next_run()
+    {
+        var copy = Repo.FreshCopy("cruddur-build-");
+        var env = Env();
+        env["XDG_DATA_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "xdg")).FullName;
+        env["XDG_CACHE_HOME"] = Directory.CreateDirectory(Path.Combine(copy, "cache")).FullName;
+        var script = Path.Combine(copy, "bin", "ddb", "list-tables");
+        ProcessResult Help() => Repo.Exec(Scripts.Command(script, ["--help"], env, copy), timeout: TimeSpan.FromMinutes(3));
+        void Mark(string lib, string word) => File.AppendAllText(Path.Combine(copy, "bin", "ddb", "lib", lib),
+            $"\nstatic class {word}Mark {{ [System.Runtime.CompilerServices.ModuleInitializer] internal static void Say() => Console.Error.WriteLine(\"{word}\"); }}\n");
+        try
+        {
+            Assert.True(Props().Contains("lib/cli/Secrets.cs"), "Secrets.cs is one of the files every script gets from the props");
+            Assert.Contains("#:include lib/aws/JsonApi.cs", File.ReadAllLines(script));
+            Assert.Equal(0, Help().ExitCode);
+
+            Mark("cli/Secrets.cs", "fromprops");
+            var first = Help();
+            Mark("aws/JsonApi.cs", "frominclude");
+            var second = Help();
+
+            Assert.Contains("fromprops", first.StderrLines);
+            Assert.Equal(["fromprops", "frominclude"], second.StderrLines.Where(l => l.StartsWith("from", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+
+        string Props() => File.ReadAllText(Path.Combine(copy, "bin", "ddb", "Directory.Build.props"));
+    }
 }
