@@ -93,7 +93,10 @@ public abstract class EndToEnd(DynamoDbLocal ddb) : IClassFixture<DynamoDbLocal>
     protected Process Start(string script, string[] args, bool ownProcessGroup = false)
     {
         var path = Scripts.PathOf(script);
-        var psi = ownProcessGroup ? Scripts.Command("setsid", [path, .. args], Env()) : Scripts.Command(path, args, Env());
+        // A process group of its own, as a terminal's foreground job, with Ctrl-C's signal handled as there: a test run
+        // started in the background (`./test &`, a non-interactive shell's `&`) passes SIGINT down ignored, and the
+        // runtime leaves an inherited SIG_IGN in place, as shells do.
+        var psi = ownProcessGroup ? Scripts.Command("env", ["--default-signal=INT", "setsid", path, .. args], Env()) : Scripts.Command(path, args, Env());
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         _ = Scripts.Run(script, ["--help"]); // compiled before any clock starts
