@@ -21,6 +21,53 @@ public sealed class CliTests
         Assert.Equal(("bad input", 2), Failure.Explain(new UserError("bad input", 2), Local));
     }
 
+    /// <summary>One of each failure the layers below throw, with data, for each of its problems.</summary>
+    static IEnumerable<Exception> TypedErrors() =>
+    [
+        .. Enum.GetValues<SettingProblem>().Select(p => new SettingError(p, "AWS_ENDPOINT_URL_DYNAMODB", "value", "eu-west-1")),
+        .. Enum.GetValues<CredentialProblem>().Select(p => new CredentialError(p, "cruddur", "denied")),
+        .. Enum.GetValues<EndpointProblem>().Select(p => new EndpointError(p, "DynamoDB Streams", "xx-nowhere-1")),
+        .. Enum.GetValues<UsersProblem>().Select(p => new UsersError(p, "Postgres db:5432/cruddur (CONNECTION_URL)", "refused", ["bayko"])),
+        .. Enum.GetValues<ConversationProblem>().Select(p => new ConversationError("conversation.txt", p, 3, 1, p == ConversationProblem.TooLarge ? 409_600 : 0, "x")),
+        .. Enum.GetValues<TableGoal>().Select(g => new TableWaitTimedOut("cruddur-messages", g, "CREATING", TimeSpan.FromMinutes(5))),
+        new UnknownUser("bayko", "CONNECTION_URL"),
+        new BatchThrottled("ProvisionedThroughputExceeded", 8, 40, TimeSpan.FromSeconds(61), 500),
+        new KeptThrottling("ThrottlingException", 8, new Exception()),
+        new NotShaped("cruddur-messages", "no index message-group-sk-index"),
+        new NoStream("cruddur-messages"),
+    ];
+
+    [Fact]
+    public void Every_typed_error_of_lib_is_worded_as_one_line_of_its_own_for_each_of_its_problems()
+    {
+        var explained = TypedErrors().Select(e => (e, Failure.Explain(e, Local))).ToList();
+
+        Assert.All(explained, x => Assert.False(x.Item2.Message.StartsWith("unexpected", StringComparison.Ordinal) || x.Item2.Message.Contains('\n'),
+            $"{x.e.GetType().Name} ({x.e.Message}): {x.Item2.Message}"));
+        Assert.All(explained, x => Assert.InRange(x.Item2.Code, 1, 2));
+        Assert.Equal(explained.Count, explained.Select(x => x.Item2.Message).Distinct().Count());
+        // every error type lib declares is among them, but those worded elsewhere: the scripts' own (UserError),
+        // a write cut short (its cause is worded, tested above), the lease's (SeedLines), a reader gone (exits quietly)
+        var elsewhere = new[] { typeof(UserError), typeof(IncompleteWrite), typeof(LeaseLost), typeof(LeaseBusy), typeof(ReaderGone) };
+        var declared = typeof(Failure).Assembly.GetTypes().Where(t => typeof(Exception).IsAssignableFrom(t) && !t.IsAbstract).Except(elsewhere);
+        Assert.Empty(declared.Except(explained.Select(x => x.e.GetType())));
+    }
+
+    [Fact]
+    public async Task A_lease_busy_or_lost_is_said_in_seeds_words_with_what_was_written()
+    {
+        var busy = await Assert.ThrowsAsync<UserError>(() => SeedLines.Stopped(() => throw new LeaseBusy("seed#g", TimeSpan.FromMinutes(5)), "seed"));
+        Assert.Equal(("another run has held the lease on seed#g for over 5 minutes; nothing written: try again when it has finished", 1), (busy.Message, busy.ExitCode));
+        var taken = await Assert.ThrowsAsync<UserError>(() => SeedLines.Stopped(
+            () => throw new IncompleteWrite(3, 10, new LeaseLost("seed#g", LeaseLoss.Taken, TimeSpan.FromSeconds(20))), "seed"));
+        Assert.Equal("stopped writing: the lease on seed#g was lost: another run holds it now, so another run may take it; "
+            + "3 of 10 items were written and nothing of another run was deleted: run seed again to finish", taken.Message);
+        var early = await Assert.ThrowsAsync<UserError>(() => SeedLines.Stopped(
+            () => throw new LeaseLost("seed#g", LeaseLoss.NotRenewed, TimeSpan.FromSeconds(20)), "setup"));
+        Assert.Equal("stopped: the lease on seed#g was lost: it could not be renewed in 20 s (DynamoDB throttled or did not answer), "
+            + "before anything was written: run setup again", early.Message);
+    }
+
     [Fact]
     public void An_interrupted_write_says_how_far_it_got_and_exits_130()
     {

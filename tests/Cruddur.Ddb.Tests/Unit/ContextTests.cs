@@ -30,8 +30,9 @@ public sealed class ContextTests
         Assert.Equal("http://localhost:8765", Resolve(false, ("DDB_LOCAL_PORT", "8765")).Endpoint);
         Assert.Equal("http://b:2", Resolve(false, ("DDB_LOCAL_PORT", "8765"), ("AWS_ENDPOINT_URL", "http://b:2")).Endpoint);
         Assert.Null(Resolve(true, ("DDB_LOCAL_PORT", "8765"), ("AWS_REGION", "eu-west-2")).Endpoint);
-        var e = Assert.Throws<UserError>(() => Resolve(false, ("DDB_LOCAL_PORT", "80o0")));
-        Assert.Equal(("DDB_LOCAL_PORT is not a port number: 80o0", 2), (e.Message, e.ExitCode));
+        var e = Assert.Throws<SettingError>(() => Resolve(false, ("DDB_LOCAL_PORT", "80o0")));
+        Assert.Equal((SettingProblem.NotPort, "DDB_LOCAL_PORT", "80o0"), (e.Problem, e.Setting, e.Value));
+        Assert.Equal(("DDB_LOCAL_PORT is not a port number: 80o0", 2), Failure.Explain(e, null));
     }
 
     [Fact]
@@ -74,8 +75,8 @@ public sealed class ContextTests
     [Fact]
     public void A_malformed_endpoint_is_a_clear_error()
     {
-        var e = Assert.Throws<UserError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", "localhost:8000")));
-        Assert.Contains("AWS_ENDPOINT_URL_DYNAMODB is not an http(s) URL", e.Message);
+        var e = Assert.Throws<SettingError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", "localhost:8000")));
+        Assert.Equal(("AWS_ENDPOINT_URL_DYNAMODB is not an http(s) URL: localhost:8000", 1), Failure.Explain(e, null));
     }
 
     [Theory]
@@ -87,10 +88,11 @@ public sealed class ContextTests
     [InlineData("HTTPS://DYNAMODB.EU-WEST-2.AMAZONAWS.COM.")]
     public void Outside_prod_an_aws_endpoint_is_refused(string url)
     {
-        var e = Assert.Throws<UserError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", url)));
-        Assert.Equal(2, e.ExitCode);
-        Assert.Contains("points at AWS", e.Message);
-        Assert.Contains("add the word prod", e.Message);
+        var e = Assert.Throws<SettingError>(() => Resolve(false, ("AWS_ENDPOINT_URL_DYNAMODB", url)));
+        var (message, code) = Failure.Explain(e, null);
+        Assert.Equal(2, code);
+        Assert.Contains("points at AWS", message);
+        Assert.Contains("add the word prod", message);
         Assert.NotNull(Resolve(true, ("AWS_ENDPOINT_URL_DYNAMODB", url), ("AWS_REGION", "us-east-1")).Endpoint);
     }
 

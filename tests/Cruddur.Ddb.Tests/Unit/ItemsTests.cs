@@ -71,8 +71,9 @@ public sealed class ItemsTests
     [Fact]
     public void A_malformed_postgres_url_is_a_clear_error_without_the_password()
     {
-        var e = Assert.Throws<UserError>(() => Users.ConnectionString("mysql://root:hunter2@h/db"));
-        Assert.Contains("CONNECTION_URL is not a Postgres URL", e.Message);
-        Assert.DoesNotContain("hunter2", e.Message);
+        var e = Assert.Throws<UsersError>(() => Users.ConnectionString("mysql://root:hunter2@h/db"));
+        var (message, code) = Failure.Explain(e, null);
+        Assert.Equal(("CONNECTION_URL is not a Postgres URL (postgresql://user:password@host:5432/cruddur)", 1), (message, code));
+        Assert.DoesNotContain("hunter2", e.Message + e.Detail);
     }
 }

@@ -193,8 +193,10 @@ public sealed class StreamsTests
     public void A_configured_streams_endpoint_is_used_as_it_is_and_refused_with_fips_or_dual_stack()
     {
         Assert.Equal("http://proxy:1/s/", Endpoints.StreamsRule("eu-west-2", false, false, "http://proxy:1/s/").ToString());
-        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.StreamsRule("eu-west-2", true, false, "http://proxy:1/")).ExitCode);
-        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.StreamsRule("eu-west-2", false, true, "http://proxy:1/")).ExitCode);
+        var fips = Assert.Throws<EndpointError>(() => Endpoints.StreamsRule("eu-west-2", true, false, "http://proxy:1/"));
+        Assert.Equal(("DynamoDB Streams: FIPS and a configured endpoint are not supported together (AWS_USE_FIPS_ENDPOINT)", 2), Failure.Explain(fips, null));
+        var dualStack = Assert.Throws<EndpointError>(() => Endpoints.StreamsRule("eu-west-2", false, true, "http://proxy:1/"));
+        Assert.Equal((EndpointProblem.ConfiguredAndDualStack, 2), (dualStack.Problem, Failure.Explain(dualStack, null).Code));
     }
 
     [Fact]
@@ -203,7 +205,9 @@ public sealed class StreamsTests
         var local = new DdbContext(false, "t", "http://localhost:8000", "us-east-1", "default");
         Assert.Equal("http://localhost:8000/", Endpoints.Streams(local, _ => null).ToString());
         Assert.Equal("http://proxy:1/s/", Endpoints.Streams(local, n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "http://proxy:1/s/" : null).ToString());
-        Assert.Equal(2, Assert.Throws<UserError>(() => Endpoints.Streams(local,
-            n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "https://streams.dynamodb.us-east-1.amazonaws.com" : null)).ExitCode);
+        var aws = Assert.Throws<SettingError>(() => Endpoints.Streams(local,
+            n => n == "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" ? "https://streams.dynamodb.us-east-1.amazonaws.com" : null));
+        Assert.Equal(("AWS_ENDPOINT_URL_DYNAMODB_STREAMS points at AWS (streams.dynamodb.us-east-1.amazonaws.com) but prod was not asked for: "
+            + "add the word prod to act on AWS, or point it at DynamoDB Local", 2), Failure.Explain(aws, null));
     }
 }

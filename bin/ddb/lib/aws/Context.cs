@@ -55,8 +55,7 @@ public sealed record DdbContext(
                 : (LocalEndpoint, "default");
             var url = CheckUrl(endpoint, source);
             if (AwsHost(url))
-                throw new UserError($"{source} points at AWS ({new Uri(url).Host}) but prod was not asked for: "
-                    + "add the word prod to act on AWS, or point it at DynamoDB Local", 2);
+                throw new SettingError(SettingProblem.AwsWithoutProd, source, new Uri(url).Host);
             // Signed as the app and the AWS CLI sign (DynamoDB Local without -sharedDb keeps one database per
             // access key id and region, LocalStack one per region), with a placeholder secret, never the real one.
             var keyId = Set(env("AWS_ACCESS_KEY_ID"));
@@ -66,13 +65,13 @@ public sealed record DdbContext(
         }
 
         var region = envRegion ?? AwsCredentials.Profile(profile)?.Region?.SystemName
-            ?? throw new UserError(AwsCredentials.ProfileName(env).Chosen && AwsCredentials.Profile(profile) is null
-                ? AwsCredentials.MissingProfile(profile)
-                : "prod needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in profile '" + profile + "' (aws configure)");
+            ?? throw (AwsCredentials.ProfileName(env).Chosen && AwsCredentials.Profile(profile) is null
+                ? new CredentialError(CredentialProblem.NoSuchProfile, profile)
+                : new SettingError(SettingProblem.NoRegion, "AWS_REGION", profile));
         if (Set(env("DDB_ALLOWED_REGIONS")) is { } allowed
             && !allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Contains(region, StringComparer.OrdinalIgnoreCase))
-            throw new UserError($"region {region} is not in DDB_ALLOWED_REGIONS ({allowed}): refusing to act on prod there", 2);
+            throw new SettingError(SettingProblem.RegionNotAllowed, "DDB_ALLOWED_REGIONS", region, allowed);
         // AWS_ENDPOINT_URL (the app's local endpoint) is never prod's; AWS_ENDPOINT_URL_DYNAMODB is, as for the SDKs,
         // unless configured endpoints are to be ignored
         if (IsTrue(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) ddbEndpoint = null;
@@ -103,7 +102,7 @@ public sealed record DdbContext(
         {
             return AwsCredentials.Profile(name);
         }
-        catch (UserError)
+        catch (CredentialError)
         {
             return null;
         }
@@ -124,7 +123,7 @@ public sealed record DdbContext(
     /// <summary>DynamoDB Local on the port that ./bin/ddb/local up was given (DDB_LOCAL_PORT).</summary>
     static string LocalPort(string port) => int.TryParse(port, out var p) && p is > 0 and < 65536
         ? $"http://localhost:{p}"
-        : throw new UserError($"DDB_LOCAL_PORT is not a port number: {port}", 2);
+        : throw new SettingError(SettingProblem.NotPort, "DDB_LOCAL_PORT", port);
 
     /// <summary>The messages table: DDB_MESSAGE_TABLE, default cruddur-messages.</summary>
     public static string MessagesTableName(Func<string, string?> env) => Set(env("DDB_MESSAGE_TABLE")) ?? DefaultTable;
@@ -134,7 +133,7 @@ public sealed record DdbContext(
     static string CheckUrl(string url, string source) =>
         Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")
             ? url
-            : throw new UserError($"{source} is not an http(s) URL: {url}");
+            : throw new SettingError(SettingProblem.NotUrl, source, url);
 
     /// <summary>The line every script prints before acting.</summary>
     public string Describe(string? subject = null)

@@ -28,7 +28,7 @@ public static class AwsCredentials
         }
         catch (Exception e) when (e is IOException or InvalidDataException or AmazonClientException)
         {
-            throw new UserError($"cannot read the AWS config files: {e.Message}");
+            throw new CredentialError(CredentialProblem.UnreadableFiles, name, e.Message);
         }
     }
 
@@ -37,7 +37,7 @@ public static class AwsCredentials
         if (Set(env("AWS_ACCESS_KEY_ID")) is not null)
         {
             if (Set(env("AWS_SECRET_ACCESS_KEY")) is null)
-                throw new UserError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+                throw new CredentialError(CredentialProblem.KeyWithoutSecret);
             return new(new EnvironmentVariablesAWSCredentials(), "credentials from the environment (AWS_ACCESS_KEY_ID)");
         }
 
@@ -51,11 +51,10 @@ public static class AwsCredentials
             if (AWSCredentialsFactory.TryGetAWSCredentials(profile, store, out var fromProfile))
                 return new(fromProfile, Describe(name, profile.Options), profile.Options.SsoAccountId is not null);
             if (chosen)
-                throw new UserError($"profile '{name}' has no credentials (access keys, role_arn, sso_session, "
-                    + "credential_process or web_identity_token_file)");
+                throw new CredentialError(CredentialProblem.ProfileWithoutCredentials, name);
         }
         else if (chosen)
-            throw new UserError(MissingProfile(name));
+            throw new CredentialError(CredentialProblem.NoSuchProfile, name);
 
         if (Set(env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) is not null || Set(env("AWS_CONTAINER_CREDENTIALS_FULL_URI")) is not null)
             return new(new GenericContainerCredentials(), "container role");
@@ -68,11 +67,8 @@ public static class AwsCredentials
             {
                 // no instance metadata service: not on EC2
             }
-        throw new UserError(NoCredentials);
+        throw new CredentialError(CredentialProblem.NoneFound);
     }
-
-    public static string MissingProfile(string name) =>
-        $"profile '{name}' does not exist in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles shows those that do)";
 
     /// <summary>The services that hand out credentials: how the SDK names their endpoint variable, and their AWS host.</summary>
     static readonly (string Variable, Func<string, string> Host)[] CredentialServices =
@@ -107,9 +103,6 @@ public static class AwsCredentials
 
     /// <summary>The profile whose endpoint settings the SDK's own clients read: AWS_PROFILE, else default.</summary>
     public static CredentialProfile? SdkProfile(Func<string, string?> env) => Profile(Set(env("AWS_PROFILE")) ?? DefaultProfile);
-
-    public const string NoCredentials = "prod needs AWS credentials and none were found: run 'aws configure' or "
-        + "'aws configure sso', or set AWS_PROFILE to a profile that has them";
 
     /// <summary>A profile's kind of credentials in words.</summary>
     public static string Describe(string name, CredentialProfileOptions o) =>

@@ -33,9 +33,9 @@ public static class Endpoints
         {
             if (env("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") is not { Length: > 0 } set) return new Uri(ctx.Endpoint!);
             if (!Uri.TryCreate(set.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS is not an http(s) URL: {set}");
+                throw new SettingError(SettingProblem.NotUrl, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", set);
             if (DdbContext.AwsHost(url.ToString()))
-                throw new UserError($"AWS_ENDPOINT_URL_DYNAMODB_STREAMS points at AWS ({url.Host}) but prod was not asked for", 2);
+                throw new SettingError(SettingProblem.AwsWithoutProd, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", url.Host);
             return url;
         }
         var config = ConfiguredFor(ctx, "DynamoDB Streams");
@@ -50,7 +50,7 @@ public static class Endpoints
     {
         var config = ConfiguredFor(ctx, "Lambda");
         if (config.ServiceURL is { } configured) return new Uri(configured);
-        var p = Fn.Partition(ctx.Region) ?? throw new UserError($"no AWS partition has the region {ctx.Region}", 2);
+        var p = Fn.Partition(ctx.Region) ?? throw new EndpointError(EndpointProblem.NoPartition, "Lambda", ctx.Region);
         var fips = config.UseFIPSEndpoint && p.supportsFIPS ? "-fips" : "";
         return new Uri($"https://lambda{fips}.{ctx.Region}.{(config.UseDualstackEndpoint && p.supportsDualStack ? p.dualStackDnsSuffix : p.dnsSuffix)}");
     }
@@ -67,22 +67,23 @@ public static class Endpoints
     /// <summary>DynamoDB Streams' endpoint rule set (endpoint-rule-set-1.json of the service, as botocore ships it).</summary>
     public static Uri StreamsRule(string region, bool fips, bool dualStack, string? configured)
     {
+        EndpointError Refused(EndpointProblem problem) => new(problem, "DynamoDB Streams", region);
         if (configured is not null)
-            return fips ? throw new UserError("DynamoDB Streams: FIPS and a configured endpoint are not supported together (AWS_USE_FIPS_ENDPOINT)", 2)
-                : dualStack ? throw new UserError("DynamoDB Streams: dual-stack and a configured endpoint are not supported together (AWS_USE_DUALSTACK_ENDPOINT)", 2)
+            return fips ? throw Refused(EndpointProblem.ConfiguredAndFips)
+                : dualStack ? throw Refused(EndpointProblem.ConfiguredAndDualStack)
                 : new Uri(configured);
-        var p = Fn.Partition(region) ?? throw new UserError($"no AWS partition has the region {region}", 2);
+        var p = Fn.Partition(region) ?? throw Refused(EndpointProblem.NoPartition);
         string host;
         if (fips && dualStack)
             host = p.supportsFIPS && p.supportsDualStack ? $"streams.dynamodb-fips.{region}.{p.dualStackDnsSuffix}"
-                : throw new UserError($"FIPS and dual-stack are both asked for, but the partition of {region} does not support both", 2);
+                : throw Refused(EndpointProblem.NoFipsDualStack);
         else if (fips)
-            host = !p.supportsFIPS ? throw new UserError($"FIPS is asked for, but the partition of {region} does not support it", 2)
+            host = !p.supportsFIPS ? throw Refused(EndpointProblem.NoFips)
                 : p.name == "aws-us-gov" ? $"streams.dynamodb.{region}.amazonaws.com"
                 : $"streams.dynamodb-fips.{region}.{p.dnsSuffix}";
         else if (dualStack)
             host = p.supportsDualStack ? $"streams.dynamodb.{region}.{p.dualStackDnsSuffix}"
-                : throw new UserError($"dual-stack is asked for, but the partition of {region} does not support it", 2);
+                : throw Refused(EndpointProblem.NoDualStack);
         else
             host = p.name switch
             {

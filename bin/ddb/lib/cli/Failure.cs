@@ -1,11 +1,18 @@
-// Failures in one line a user can act on, with an exit code, for the one exit path (Cli.Run): DynamoDB's
-// errors, credentials that could not be had, endpoints that do not answer or are not DynamoDB, a
-// reader that went away; and secret keys kept out of everything printed.
+// Failures in one line a user can act on, with an exit code, for the one exit path (Cli.Run): the
+// typed errors of every layer below (settings, credentials, endpoints, the table, its items and
+// operations, the app's users), DynamoDB's errors, credentials that could not be had, endpoints that
+// do not answer or are not DynamoDB, a reader that went away.
 using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
 namespace Cruddur.Ddb;
+
+/// <summary>A failure a script words itself: one line on stderr and an exit code (1 failure, 2 usage or refused, 130 interrupted).</summary>
+public class UserError(string message, int exitCode = 1, Exception? inner = null) : Exception(message, inner)
+{
+    public int ExitCode { get; } = exitCode;
+}
 
 public static class Failure
 {
@@ -25,6 +32,24 @@ public static class Failure
                 return ($"{why}; {w.Done} of {w.Total} items were written: running {Cli.Name} again completes it", code);
             case ConversationError c:
                 return Conversation(c);
+            case SettingError s:
+                return Setting(s);
+            case CredentialError c:
+                return (Credentials(c), 1);
+            case EndpointError p:
+                return (Endpoint(p), 2);
+            case UsersError u:
+                return Users(u);
+            case UnknownUser u:
+                return ($"no {u.Variable} to look up '{u.Handle}'", 2);
+            case TableWaitTimedOut t:
+                return (t.Goal == TableGoal.Active
+                    ? $"table '{t.Table}' is not ACTIVE after {t.Waited.TotalSeconds:0} s (status {t.Status ?? "missing"})"
+                    : $"table '{t.Table}' is still {t.Status} after {t.Waited.TotalSeconds:0} s", 1);
+            case BatchThrottled b:
+                return ($"DynamoDB kept throttling ({b.Code}) after {b.Retries} retries of one batch ({b.AllRetries} retries in "
+                    + $"{b.Elapsed.TotalSeconds:0} s in all); {b.Done} items were written. Run again later (it picks up where it left off) "
+                    + "or raise the table's write capacity", 1);
             case NotShaped n:
                 return ($"table {n.Table} is not shaped like cruddur-messages: {n.Problem}; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
             case NoStream n:
@@ -95,7 +120,7 @@ public static class Failure
             if (x is AmazonClientException && (ctx.Identity?.Sso == true || x.Message.Contains("SSO", StringComparison.Ordinal)))
                 return $"the IAM Identity Center (SSO) sign-in of profile '{ctx.Profile}' has expired or was never made: run '{SsoLogin(ctx)}'";
             if (x.Message.Contains("IMDS", StringComparison.Ordinal) || x.Message.Contains("Instance Metadata", StringComparison.OrdinalIgnoreCase))
-                return AwsCredentials.NoCredentials; // the last link of the chain: not on EC2 either
+                return Credentials(new CredentialError(CredentialProblem.NoneFound)); // the last link of the chain: not on EC2 either
         }
         return null;
     }
@@ -112,6 +137,45 @@ public static class Failure
         return false;
     }
 
+    /// <summary>A setting that cannot be used: exit 2 where it refuses what was asked (AWS without prod, a region not allowed).</summary>
+    static (string, int) Setting(SettingError s) => s.Problem switch
+    {
+        SettingProblem.NotUrl => ($"{s.Setting} is not an http(s) URL: {s.Value}", 1),
+        SettingProblem.AwsWithoutProd => ($"{s.Setting} points at AWS ({s.Value}) but prod was not asked for: "
+            + "add the word prod to act on AWS, or point it at DynamoDB Local", 2),
+        SettingProblem.NotPort => ($"{s.Setting} is not a port number: {s.Value}", 2),
+        SettingProblem.NoRegion => ($"prod needs an AWS region: set {s.Setting} (or AWS_DEFAULT_REGION), or a region in profile '{s.Value}' (aws configure)", 1),
+        _ => ($"region {s.Value} is not in {s.Setting} ({s.Allowed}): refusing to act on prod there", 2),
+    };
+
+    static string Credentials(CredentialError c) => c.Problem switch
+    {
+        CredentialProblem.UnreadableFiles => $"cannot read the AWS config files: {c.Detail}",
+        CredentialProblem.KeyWithoutSecret => "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+        CredentialProblem.ProfileWithoutCredentials => $"profile '{c.Profile}' has no credentials (access keys, role_arn, sso_session, "
+            + "credential_process or web_identity_token_file)",
+        CredentialProblem.NoSuchProfile => $"profile '{c.Profile}' does not exist in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles shows those that do)",
+        _ => "prod needs AWS credentials and none were found: run 'aws configure' or 'aws configure sso', or set AWS_PROFILE to a profile that has them",
+    };
+
+    static string Endpoint(EndpointError p) => p.Problem switch
+    {
+        EndpointProblem.NoPartition => $"no AWS partition has the region {p.Region}",
+        EndpointProblem.ConfiguredAndFips => $"{p.Service}: FIPS and a configured endpoint are not supported together (AWS_USE_FIPS_ENDPOINT)",
+        EndpointProblem.ConfiguredAndDualStack => $"{p.Service}: dual-stack and a configured endpoint are not supported together (AWS_USE_DUALSTACK_ENDPOINT)",
+        EndpointProblem.NoFipsDualStack => $"FIPS and dual-stack are both asked for, but the partition of {p.Region} does not support both",
+        EndpointProblem.NoFips => $"FIPS is asked for, but the partition of {p.Region} does not support it",
+        _ => $"dual-stack is asked for, but the partition of {p.Region} does not support it",
+    };
+
+    static (string, int) Users(UsersError u) => u.Problem switch
+    {
+        UsersProblem.NotPostgresUrl => ($"{u.Where} is not a Postgres URL (postgresql://user:password@host:5432/cruddur)", 1),
+        UsersProblem.NoUsersTable => ($"{u.Where} has no users table: load the app's schema into it first", 1),
+        UsersProblem.Unreachable => ($"cannot query {u.Where}: {u.Detail}", 1),
+        _ => ($"no user with handle {string.Join(", ", u.Handles.Select(h => $"'{h}'"))} in {u.Where}", 2),
+    };
+
     /// <summary>A conversation file seed cannot take, said with where in it: exit 2 for a file that is not one, 1 for its content.</summary>
     static (string, int) Conversation(ConversationError c) => c.Problem switch
     {
@@ -121,7 +185,7 @@ public static class Failure
         ConversationProblem.NotUtf8 => ($"{c.File}:{c.Line}:{c.Column}: not UTF-8 (byte {c.Found}): save the file as UTF-8; nothing written", 2),
         ConversationProblem.BadLine => ($"{c.File}:{c.Line}: expected 'Person 1: <message>' or 'Person 2: <message>', found '{Output.Clip(c.Found, 40)}'", 1),
         ConversationProblem.NoMessages => ($"{c.File}: no messages (expected 'Person 1: ...' / 'Person 2: ...' lines)", 1),
-        _ => ($"{c.File}:{c.Line}: this message makes an item of {long.Parse(c.Found, System.Globalization.CultureInfo.InvariantCulture) / 1024.0:0.#} KB "
+        _ => ($"{c.File}:{c.Line}: this message makes an item of {c.Size / 1024.0:0.#} KB "
             + "and DynamoDB takes at most 400 KB an item; nothing written", 1),
     };
 

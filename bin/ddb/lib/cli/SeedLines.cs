@@ -29,18 +29,21 @@ public static class SeedLines
         }
         catch (LeaseBusy busy)
         {
-            throw new UserError($"{busy.Message}; nothing written: try again when it has finished");
+            throw new UserError($"another run has held the lease on {busy.Job} for over {busy.Waited.TotalMinutes:0} minutes; nothing written: try again when it has finished");
         }
         catch (LeaseLost lost)
         {
-            throw new UserError($"stopped: {lost.Message}, before anything was written: run {script} again");
+            throw new UserError($"stopped: {Lost(lost)}, before anything was written: run {script} again");
         }
         catch (IncompleteWrite w) when (w.InnerException is LeaseLost lost)
         {
-            throw new UserError($"stopped writing: {lost.Message}, so another run may take it; {w.Done} of {w.Total} items were written "
+            throw new UserError($"stopped writing: {Lost(lost)}, so another run may take it; {w.Done} of {w.Total} items were written "
                 + $"and nothing of another run was deleted: run {script} again to finish");
         }
     }
+
+    static string Lost(LeaseLost lost) => $"the lease on {lost.Job} was lost: " + (lost.Why == LeaseLoss.Taken ? "another run holds it now"
+        : $"it could not be renewed in {lost.Duration.TotalSeconds:0} s (DynamoDB throttled or did not answer)");
 
     public static string Summary(Seeded done, User me, User other) =>
         $"seeded conversation {done.Group}: {me.Handle} and {other.Handle}, {done.Messages} messages, 2 message group rows"

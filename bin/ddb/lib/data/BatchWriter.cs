@@ -103,9 +103,7 @@ public sealed class BatchWriter(IAmazonDynamoDB ddb, string table, int concurren
                 why = null;
             }
             if (tries >= Retry.MaxThrottledRetries)
-                throw new UserError($"DynamoDB kept throttling ({why}) after {Retry.MaxThrottledRetries} retries of one batch "
-                    + $"({Interlocked.Read(ref _retries)} retries in {_clock.Elapsed.TotalSeconds:0} s in all); {Done} items were written. "
-                    + "Run again later (it picks up where it left off) or raise the table's write capacity");
+                throw new BatchThrottled(why, Retry.MaxThrottledRetries, Interlocked.Read(ref _retries), _clock.Elapsed, Done);
             Interlocked.Increment(ref _retries);
             await Retry.Backoff(Math.Max(tries, faults), ct);
         }

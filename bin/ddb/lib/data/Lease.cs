@@ -17,9 +17,6 @@ using Item = Dictionary<string, AttributeValue>;
 /// <summary>Who holds a lease ("seed on host h, pid 12, started 05:40:01 UTC") and until when it runs, unless renewed.</summary>
 public sealed record LeaseHolder(string Holder, DateTime Until);
 
-/// <summary>The lease was lost: it could not be renewed before it ran out, or another run holds it now.</summary>
-public sealed class LeaseLost(string job, string why) : Exception($"the lease on {job} was lost: {why}");
-
 public sealed class Lease : IAsyncDisposable
 {
     public static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);
@@ -35,7 +32,7 @@ public sealed class Lease : IAsyncDisposable
     TimeSpan _offset; // DynamoDB's clock minus this host's, from the Date of its latest answer
     Task _renewing = Task.CompletedTask;
     DateTime _validUntil;
-    string? _lostWhy;
+    LeaseLoss? _lostWhy;
 
     /// <summary>This run's id: the lease's owner, and the mark of everything the run writes.</summary>
     public string Owner { get; } = Guid.NewGuid().ToString("N");
@@ -141,7 +138,7 @@ public sealed class Lease : IAsyncDisposable
                     var left = _validUntil - Margin - Now;
                     if (left <= TimeSpan.Zero)
                     {
-                        Lose($"it could not be renewed in {Duration.TotalSeconds:0} s (DynamoDB throttled or did not answer)");
+                        Lose(LeaseLoss.NotRenewed);
                         return;
                     }
                     using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
@@ -163,7 +160,7 @@ public sealed class Lease : IAsyncDisposable
                     }
                     catch (ConditionalCheckFailedException)
                     {
-                        Lose("another run holds it now");
+                        Lose(LeaseLoss.Taken);
                         return;
                     }
                     catch (Exception) when (!_stop.IsCancellationRequested) // throttled, a 5xx, the network, no answer in time
@@ -176,14 +173,14 @@ public sealed class Lease : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
     }
 
-    void Lose(string why)
+    void Lose(LeaseLoss why)
     {
         _lostWhy = why;
         _lost.Cancel();
     }
 
     /// <summary>The reason, when <see cref="Lost"/> was cancelled: for the exception that stops the work.</summary>
-    public LeaseLost? LostBecause => _lostWhy is null ? null : new LeaseLost(_job, _lostWhy);
+    public LeaseLost? LostBecause => _lostWhy is { } why ? new LeaseLost(_job, why, Duration) : null;
 
     /// <summary>Stops renewing and releases the lease (if still held). Never throws: the run's own outcome stays the one reported.</summary>
     public async ValueTask DisposeAsync()
@@ -210,5 +207,4 @@ public sealed class Lease : IAsyncDisposable
     }
 }
 
-/// <summary>Another run held the lease for longer than a run waits.</summary>
-public sealed class LeaseBusy(string job, TimeSpan waited) : Exception($"another run has held the lease on {job} for over {waited.TotalMinutes:0} minutes");
+

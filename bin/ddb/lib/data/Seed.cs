@@ -117,7 +117,7 @@ public sealed class Seeder : IDisposable
                 await _writer.Put(Items.Synthetic(_synthetic.Groups, _synthetic.Messages, DateTime.UtcNow.Year), ct);
             return new Seeded(Group, Messages, replaced, moved, removed, kept, Synthetic);
         }
-        catch (Exception e) when (e is not UserError && _writer.Done > 0)
+        catch (Exception e) when (e is not BatchThrottled && _writer.Done > 0)
         {
             throw new IncompleteWrite(_writer.Done, Total, e);
         }

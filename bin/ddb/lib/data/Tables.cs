@@ -55,7 +55,7 @@ public static class Tables
                 && (t.GlobalSecondaryIndexes ?? []).All(g => g.IndexStatus == IndexStatus.ACTIVE))
                 return t;
             if (DateTime.UtcNow > deadline)
-                throw new UserError($"table '{table}' is not ACTIVE after {timeout.TotalSeconds:0} s (status {t?.TableStatus?.Value ?? "missing"})");
+                throw new TableWaitTimedOut(table, TableGoal.Active, t?.TableStatus?.Value, timeout);
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }
     }
@@ -67,7 +67,7 @@ public static class Tables
         while (await TryDescribe(client, table, ct) is { } t)
         {
             if (DateTime.UtcNow > deadline)
-                throw new UserError($"table '{table}' is still {t.TableStatus?.Value} after {timeout.TotalSeconds:0} s");
+                throw new TableWaitTimedOut(table, TableGoal.Gone, t.TableStatus?.Value, timeout);
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }
     }

@@ -7,13 +7,6 @@ namespace Cruddur.Ddb;
 /// <summary>Users found, and where from: the Postgres they were read from, or none (<paramref name="Variable"/> not set: built-in users).</summary>
 public sealed record FoundUsers(User[] Users, string Variable, string? Postgres);
 
-/// <summary>A handle that cannot be looked up: no Postgres URL is set and it is not a built-in user (exit 2).</summary>
-public sealed class UnknownUser(string handle, string variable)
-    : UserError($"no {variable} to look up '{handle}'", 2)
-{
-    public string Handle { get; } = handle;
-}
-
 public static class Users
 {
     /// <summary>The two users of the sample conversation when no Postgres is configured.</summary>
@@ -61,15 +54,15 @@ public static class Users
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
-            throw new UserError($"{where} has no users table: load the app's schema into it first");
+            throw new UsersError(UsersProblem.NoUsersTable, where);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new UserError($"cannot query {where}: {e.Message}");
+            throw new UsersError(UsersProblem.Unreachable, where, e.Message);
         }
         var missing = handles.Where(h => !users.ContainsKey(h)).ToArray();
         if (missing.Length > 0)
-            throw new UserError($"no user with handle {string.Join(", ", missing.Select(h => $"'{h}'"))} in {where}", 2);
+            throw new UsersError(UsersProblem.NoSuchHandles, where, handles: missing);
         return (users, where);
     }
 
@@ -103,7 +96,7 @@ public static class Users
         }
         catch (Exception e) when (e is FormatException or ArgumentException or UriFormatException)
         {
-            throw new UserError($"{variable} is not a Postgres URL (postgresql://user:password@host:5432/cruddur)");
+            throw new UsersError(UsersProblem.NotPostgresUrl, variable);
         }
     }
 }

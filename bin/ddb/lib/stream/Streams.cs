@@ -70,7 +70,7 @@ public static class Streams
                     if (once) return;
                     if (count == 0) await Task.Delay(poll, ct);
                 }
-                catch (Exception e) when (!once && !ct.IsCancellationRequested && e is not (UserError or NoStream))
+                catch (Exception e) when (!once && !ct.IsCancellationRequested && e is not (SetupError or NoStream))
                 {
                     if (!failing) events.Trouble(e);
                     failing = true;

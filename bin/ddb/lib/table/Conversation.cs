@@ -49,7 +49,7 @@ public static class Conversation
             catch (DecoderFallbackException e)
             {
                 var column = Encoding.UTF8.GetCharCount(line[..Math.Max(0, e.Index)]) + 1;
-                throw new ConversationError(name, ConversationProblem.NotUtf8, lines.Count + 1, column, $"0x{line[Math.Max(0, e.Index)]:X2}");
+                throw new ConversationError(name, ConversationProblem.NotUtf8, lines.Count + 1, column, found: $"0x{line[Math.Max(0, e.Index)]:X2}");
             }
             start = end + 1;
         }

@@ -26,15 +26,16 @@ public enum ConversationProblem { Folder, Unreadable, NotUtf8, BadLine, NoMessag
 
 /// <summary>
 /// A conversation file that cannot be seeded, found before anything is written: the file as named to the
-/// user, the problem, where (line and column, 0 when it is the whole file) and what was found there
-/// (the system's reason, the byte, the line, or the item's size in bytes).
+/// user, the problem, where (line and column, 0 when it is the whole file), the size in bytes of the item
+/// a message makes (TooLarge) and what was found there (the system's reason, the byte, the line).
 /// </summary>
-public sealed class ConversationError(string file, ConversationProblem problem, int line = 0, int column = 0, string found = "")
+public sealed class ConversationError(string file, ConversationProblem problem, int line = 0, int column = 0, long size = 0, string found = "")
     : Exception($"{file}:{line}:{column}: {problem} {found}")
 {
     public string File { get; } = file;
     public ConversationProblem Problem { get; } = problem;
     public int Line { get; } = line;
     public int Column { get; } = column;
+    public long Size { get; } = size;
     public string Found { get; } = found;
 }

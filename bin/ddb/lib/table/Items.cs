@@ -99,7 +99,7 @@ public static class Items
             var size = Size(new Item(items[i]) { [SeededBy] = S(new string('0', RunIdLength)) });
             if (size <= MaxItemBytes) continue;
             var line = i < messages.Count ? messages[i].Line : messages[^1].Line; // a group row repeats the last message
-            throw new ConversationError(path, ConversationProblem.TooLarge, line, found: size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw new ConversationError(path, ConversationProblem.TooLarge, line, size: size);
         }
     }
 
