@@ -33,7 +33,7 @@ public sealed class CliTests
         new UnknownUser("bayko", "CONNECTION_URL"),
         new BatchThrottled("ProvisionedThroughputExceeded", 8, 40, TimeSpan.FromSeconds(61), 500),
         new KeptThrottling("ThrottlingException", 8, new Exception()),
-        new NotShaped("cruddur-messages", "no index message-group-sk-index"),
+        .. Enum.GetValues<ShapeMismatch>().Select(m => new NotShaped("cruddur-messages", m, "id HASH", "pk HASH, sk RANGE", "message-group-sk-index")),
         new NoStream("cruddur-messages"),
     ];
 

@@ -94,9 +94,12 @@ public sealed class MessagesTableTests
         Assert.Null(MessagesTable.ShapeProblem(live));
 
         live.GlobalSecondaryIndexes.RemoveAt(0);
-        Assert.Equal("it has no index message-group-sk-index", MessagesTable.ShapeProblem(live));
+        Assert.Equal(ShapeMismatch.NoIndex, MessagesTable.ShapeProblem(live)?.Mismatch);
         live.KeySchema = [new() { AttributeName = "id", KeyType = KeyType.HASH }];
-        Assert.StartsWith("its keys are id HASH", MessagesTable.ShapeProblem(live));
+        var keys = MessagesTable.ShapeProblem(live)!;
+        Assert.Equal((ShapeMismatch.Keys, "id HASH", "pk HASH, sk RANGE (pk S, sk S)"), (keys.Mismatch, keys.Found, keys.Expected));
+        Assert.StartsWith("table tbl is not shaped like cruddur-messages: its keys are id HASH, not pk HASH, sk RANGE (pk S, sk S); nothing written",
+            Failure.Explain(keys, null).Message);
     }
 
     [Fact]

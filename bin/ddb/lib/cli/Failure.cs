@@ -51,7 +51,12 @@ public static class Failure
                     + $"{b.Elapsed.TotalSeconds:0} s in all); {b.Done} items were written. Run again later (it picks up where it left off) "
                     + "or raise the table's write capacity", 1);
             case NotShaped n:
-                return ($"table {n.Table} is not shaped like cruddur-messages: {n.Problem}; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
+                return ($"table {n.Table} is not shaped like cruddur-messages: " + n.Mismatch switch
+                {
+                    ShapeMismatch.Keys => $"its keys are {n.Found}, not {n.Expected}",
+                    ShapeMismatch.NoIndex => $"it has no index {n.Index}",
+                    _ => $"its index {n.Index} has keys {n.Found}, not {n.Expected}",
+                } + $"; nothing written ({Cli.Sibling("schema-load")} lists the differences)", 1);
             case NoStream n:
                 return ($"table {n.Table} has no stream turned on: {Cli.Sibling("schema-load")} shows the command that turns it on", 1);
             case KeptThrottling k:

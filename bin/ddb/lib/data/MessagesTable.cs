@@ -133,15 +133,16 @@ public static class MessagesTable
     /// What the scripts' reads and writes need of a table, whatever else it has: keys pk and sk (strings)
     /// and the index message-group-sk-index on message_group_uuid and sk. Null when the table has them.
     /// </summary>
-    public static string? ShapeProblem(TableDescription live)
+    public static NotShaped? ShapeProblem(TableDescription live)
     {
         var want = Definition(live.TableName);
         if (Keys(live.KeySchema) != Keys(want.KeySchema) || Attrs(live.AttributeDefinitions, live.KeySchema) != Attrs(want.AttributeDefinitions, want.KeySchema))
-            return $"its keys are {Keys(live.KeySchema)} ({Attrs(live.AttributeDefinitions, live.KeySchema)}), not {Keys(want.KeySchema)} (strings)";
+            return new(live.TableName, ShapeMismatch.Keys, KeysAndTypes(live.KeySchema, live.AttributeDefinitions),
+                KeysAndTypes(want.KeySchema, want.AttributeDefinitions));
         var index = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == Items.GroupIndex);
-        if (index is null) return $"it has no index {Items.GroupIndex}";
+        if (index is null) return new(live.TableName, ShapeMismatch.NoIndex, index: Items.GroupIndex);
         if (Keys(index.KeySchema) != Keys(want.GlobalSecondaryIndexes[0].KeySchema))
-            return $"its index {Items.GroupIndex} has keys {Keys(index.KeySchema)}, not {Keys(want.GlobalSecondaryIndexes[0].KeySchema)}";
+            return new(live.TableName, ShapeMismatch.IndexKeys, Keys(index.KeySchema), Keys(want.GlobalSecondaryIndexes[0].KeySchema), Items.GroupIndex);
         return null;
     }
 
@@ -149,6 +150,9 @@ public static class MessagesTable
 
     static string Keys(IEnumerable<KeySchemaElement>? keys) =>
         keys is null ? "none" : string.Join(", ", keys.Select(k => $"{k.AttributeName} {k.KeyType?.Value}"));
+
+    static string KeysAndTypes(List<KeySchemaElement>? keys, List<AttributeDefinition>? attrs) =>
+        Attrs(attrs, keys) is { Length: > 0 } types && types != "none" ? $"{Keys(keys)} ({types})" : Keys(keys);
 
     /// <summary>The types of the key attributes only: other attribute definitions belong to other indexes.</summary>
     static string Attrs(IEnumerable<AttributeDefinition>? attrs, IEnumerable<KeySchemaElement>? keys)

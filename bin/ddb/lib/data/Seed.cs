@@ -61,8 +61,8 @@ public sealed class Seeder : IDisposable
         (int Groups, int Messages) synthetic, int concurrency, CancellationToken ct)
     {
         var table = (await ddb.DescribeTableAsync(ctx.Table, ct)).Table;
-        if (MessagesTable.ShapeProblem(table) is { } problem)
-            throw new NotShaped(ctx.Table, problem);
+        if (MessagesTable.ShapeProblem(table) is { } notShaped)
+            throw notShaped;
         var group = Items.GroupUuid(me, other);
         Items.CheckSizes(Rows(me, other, group, messages, DateTime.UtcNow).ToList(), messages, path);
         var seeder = new Seeder(ctx, ddb, table, group, me, other, messages, synthetic, concurrency);

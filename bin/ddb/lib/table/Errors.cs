@@ -1,11 +1,27 @@
 // Failures of the table and its items, with their data: the scripts and Failure word them.
 namespace Cruddur.Ddb;
 
-/// <summary>The table lacks the keys or the index the scripts use (what <paramref name="problem"/> says).</summary>
-public sealed class NotShaped(string table, string problem) : Exception($"table {table} is not shaped like cruddur-messages: {problem}")
+/// <summary>How a table differs from what the scripts' reads and writes need.</summary>
+public enum ShapeMismatch
+{
+    /// <summary>Its own keys (names, kinds and types) are not pk and sk, strings.</summary>
+    Keys,
+    /// <summary>It has no index message-group-sk-index.</summary>
+    NoIndex,
+    /// <summary>That index's keys are not message_group_uuid and sk.</summary>
+    IndexKeys,
+}
+
+/// <summary>The table lacks the keys or the index (<see cref="Index"/>) the scripts use: <see cref="Found"/> on it
+/// where <see cref="Expected"/> was needed (key schemas as "pk HASH, sk RANGE", types as "pk S, sk S").</summary>
+public sealed class NotShaped(string table, ShapeMismatch mismatch, string found = "", string expected = "", string index = "")
+    : Exception($"table {table} is not shaped like cruddur-messages: {mismatch} {found}")
 {
     public string Table { get; } = table;
-    public string Problem { get; } = problem;
+    public ShapeMismatch Mismatch { get; } = mismatch;
+    public string Found { get; } = found;
+    public string Expected { get; } = expected;
+    public string Index { get; } = index;
 }
 
 /// <summary>The table's stream is off.</summary>
