@@ -31,10 +31,11 @@ public sealed class ConformanceTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             ("stream", ["--print", "--once"], true),
             ("drop", [Table, "--yes"], false),
         };
+        var cache = Directory.CreateTempSubdirectory("cruddur-cache-").FullName; // stream's checkpoint, not in the user's ~/.cache
         foreach (var (script, args, prod) in steps)
         {
             using var proxy = Proxy(Ddb.Endpoint, fault);
-            var env = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint };
+            var env = new Dictionary<string, string?> { ["AWS_ENDPOINT_URL_DYNAMODB"] = proxy.Endpoint, ["XDG_CACHE_HOME"] = cache };
             if (prod) // AWS as the stand-in: the proxy for DynamoDB and its Streams, static keys
                 foreach (var (k, v) in new[] { ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", proxy.Endpoint), ("AWS_REGION", "us-east-1"),
                     ("AWS_ACCESS_KEY_ID", "AKIACONFORMANCE"), ("AWS_SECRET_ACCESS_KEY", "conformance") })
@@ -46,5 +47,6 @@ public sealed class ConformanceTests(DynamoDbLocal ddb) : EndToEnd(ddb)
             Assert.True(proxy.Injected > 0, $"{script}: no {fault} was met");
         }
         Assert.DoesNotContain(Table, (await Ddb.Client.ListTablesAsync()).TableNames); // the last step dropped it, through the faults
+        Directory.Delete(cache, recursive: true);
     }
 }
