@@ -206,5 +206,3 @@ public sealed class Lease : IAsyncDisposable
         _lost.Dispose();
     }
 }
-
-
