@@ -43,7 +43,7 @@ public sealed record DdbContext(
     public static DdbContext Resolve(bool prod, Func<string, string?> env)
     {
         var table = MessagesTableName(env);
-        var (profile, _) = AwsCredentials.ProfileName(env);
+        var (profile, chosen) = AwsCredentials.ProfileName(env);
         var ddbEndpoint = Set(env("AWS_ENDPOINT_URL_DYNAMODB"));
         var envRegion = Set(env("AWS_REGION")) ?? Set(env("AWS_DEFAULT_REGION"));
 
@@ -53,9 +53,7 @@ public sealed record DdbContext(
                 : Set(env("AWS_ENDPOINT_URL")) is { } any ? (any, "AWS_ENDPOINT_URL")
                 : Set(env("DDB_LOCAL_PORT")) is { } port ? (LocalPort(port), "DDB_LOCAL_PORT")
                 : (LocalEndpoint, "default");
-            var url = CheckUrl(endpoint, source);
-            if (AwsHost(url))
-                throw new SettingError(SettingProblem.AwsWithoutProd, source, new Uri(url).Host);
+            var url = LocalUrl(endpoint, source);
             // Signed as the app and the AWS CLI sign (DynamoDB Local without -sharedDb keeps one database per
             // access key id and region, LocalStack one per region), with a placeholder secret, never the real one.
             var keyId = Set(env("AWS_ACCESS_KEY_ID"));
@@ -65,7 +63,7 @@ public sealed record DdbContext(
         }
 
         var region = envRegion ?? AwsCredentials.Profile(profile)?.Region?.SystemName
-            ?? throw (AwsCredentials.ProfileName(env).Chosen && AwsCredentials.Profile(profile) is null
+            ?? throw (chosen && AwsCredentials.Profile(profile) is null
                 ? new CredentialError(CredentialProblem.NoSuchProfile, profile)
                 : new SettingError(SettingProblem.NoRegion, "AWS_REGION", profile));
         if (Set(env("DDB_ALLOWED_REGIONS")) is { } allowed
@@ -134,6 +132,10 @@ public sealed record DdbContext(
         Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")
             ? url
             : throw new SettingError(SettingProblem.NotUrl, source, url);
+
+    /// <summary>A local endpoint from <paramref name="source"/>: an http(s) URL, and never one of AWS itself (that takes the word prod).</summary>
+    public static string LocalUrl(string url, string source) =>
+        AwsHost(CheckUrl(url, source)) ? throw new SettingError(SettingProblem.AwsWithoutProd, source, new Uri(url).Host) : url;
 
     /// <summary>The line every script prints before acting.</summary>
     public string Describe(string? subject = null)

@@ -30,14 +30,9 @@ public static class Endpoints
     public static Uri Streams(DdbContext ctx, Func<string, string?> env)
     {
         if (!ctx.Prod)
-        {
-            if (env("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") is not { Length: > 0 } set) return new Uri(ctx.Endpoint!);
-            if (!Uri.TryCreate(set.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                throw new SettingError(SettingProblem.NotUrl, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", set);
-            if (DdbContext.AwsHost(url.ToString()))
-                throw new SettingError(SettingProblem.AwsWithoutProd, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", url.Host);
-            return url;
-        }
+            return new Uri(env("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") is { Length: > 0 } set
+                ? DdbContext.LocalUrl(set.Trim(), "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+                : ctx.Endpoint!);
         var config = ConfiguredFor(ctx, "DynamoDB Streams");
         return StreamsRule(ctx.Region, config.UseFIPSEndpoint, config.UseDualstackEndpoint, config.ServiceURL);
     }
