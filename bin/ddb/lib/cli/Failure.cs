@@ -41,7 +41,7 @@ public static class Failure
             case UsersError u:
                 return Users(u);
             case UnknownUser u:
-                return ($"no {u.Variable} to look up '{u.Handle}'", 2);
+                return (Unknown(u), 2);
             case TableWaitTimedOut t:
                 return (t.Goal == TableGoal.Active
                     ? $"table '{t.Table}' is not ACTIVE after {t.Waited.TotalSeconds:0} s (status {t.Status ?? "missing"})"
@@ -141,6 +141,9 @@ public static class Failure
                 return true;
         return false;
     }
+
+    /// <summary>A handle that cannot be looked up; the scripts that catch it add how to do without.</summary>
+    public static string Unknown(UnknownUser u) => $"no {u.Variable} to look up '{u.Handle}'";
 
     /// <summary>A setting that cannot be used: exit 2 where it refuses what was asked (AWS without prod, a region not allowed).</summary>
     static (string, int) Setting(SettingError s) => s.Problem switch
