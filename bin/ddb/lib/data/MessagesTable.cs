@@ -10,6 +10,13 @@ public static class MessagesTable
     /// so that a lease left by a killed run goes by itself (schema-load turns TTL on for it).</summary>
     public const string TtlAttribute = "ttl";
 
+    /// <summary>Time to live as the definition wants it: on for <see cref="TtlAttribute"/>.</summary>
+    public static readonly Tables.Ttl WantedTtl = new(true, TtlAttribute, false);
+
+    /// <summary>The AWS CLI's option that gives a stream's Lambda trigger an INSERT-only filter: the messaging Lambda then
+    /// sees new messages only, never the REMOVE records of a reseed, on which the bootcamp's one fails.</summary>
+    public const string InsertOnlyFilter = """--filter-criteria '{"Filters":[{"Pattern":"{\"eventName\":[\"INSERT\"]}"}]}'""";
+
     public const long ReadCapacity = 5;
     public const long WriteCapacity = 5;
 
@@ -58,8 +65,8 @@ public static class MessagesTable
     /// difference (null when they agree); <paramref name="found"/> is what the table has, in words, or why it is unknown.
     /// </summary>
     public static Difference? TtlDifference(string table, string found, string cli) =>
-        found == $"on for attribute {TtlAttribute}" ? null
-            : new("time to live", $"on for attribute {TtlAttribute}", found, Fix.InPlace,
+        found == WantedTtl.ToString() ? null
+            : new("time to live", WantedTtl.ToString(), found, Fix.InPlace,
                 $"{cli} --table-name {table} --time-to-live-specification Enabled=true,AttributeName={TtlAttribute}"
                 + (found.StartsWith("on for", StringComparison.Ordinal) ? "  # after turning the other attribute's off: a table has one" : ""));
 
@@ -111,7 +118,7 @@ public static class MessagesTable
             (stream == "off" ? "" : $"{update} --stream-specification StreamEnabled=false && ")
             + $"{update} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE"
             + (stream == "off" ? "" : "  # a new stream, with a new ARN: create the messaging Lambda's trigger again on it, "
-                + "with an INSERT-only filter: --filter-criteria '{\"Filters\":[{\"Pattern\":\"{\\\"eventName\\\":[\\\"INSERT\\\"]}\"}]}'"));
+                + $"with an INSERT-only filter: {InsertOnlyFilter}"));
 
         var found = live.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == Items.GroupIndex);
         if (found is null)

@@ -78,6 +78,5 @@ public static class StreamTriggers
 
     /// <summary>The one AWS CLI command that gives a trigger an INSERT-only filter (the Lambda then sees new messages only).</summary>
     public static string InsertOnlyCommand(DdbContext ctx, string uuid) =>
-        $"aws lambda update-event-source-mapping --uuid {uuid} --region {ctx.Region} "
-        + """--filter-criteria '{"Filters":[{"Pattern":"{\"eventName\":[\"INSERT\"]}"}]}'""";
+        $"aws lambda update-event-source-mapping --uuid {uuid} --region {ctx.Region} {MessagesTable.InsertOnlyFilter}";
 }
