@@ -20,8 +20,7 @@ public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescripti
     /// <param name="backups">DescribeContinuousBackups' answer; null where the endpoint does not support it.</param>
     public static Protection Of(TableDescription t, ContinuousBackupsDescription? backups) => new(
         t.DeletionProtectionEnabled == true,
-        backups is null ? Pitr.NotSupported
-            : backups.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus == PointInTimeRecoveryStatus.ENABLED ? Pitr.On : Pitr.Off,
+        backups is null ? Pitr.NotSupported : PitrOn(backups) ? Pitr.On : Pitr.Off,
         t.SSEDescription,
         Tables.IsLocal(t));
 
@@ -42,7 +41,7 @@ public sealed record Protection(bool DeletionProtection, Pitr Pitr, SSEDescripti
             turnedOn = turnedOn with { DeletionProtection = true };
         }
         var backups = await ContinuousBackups(client, name, ct);
-        if (guards.PointInTimeRecovery && backups is not null && PitrOn(backups) is false)
+        if (guards.PointInTimeRecovery && backups is not null && !PitrOn(backups))
         {
             backups = await EnablePitr(client, name, ct);
             turnedOn = turnedOn with { PointInTimeRecovery = true };
