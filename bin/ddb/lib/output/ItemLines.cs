@@ -29,16 +29,7 @@ public sealed class ItemLines(Stream stream, bool json, bool raw) : IDisposable
         }
         _json.Reset(stream);
         if (raw) item.WriteTo(_json);
-        else
-        {
-            _json.WriteStartObject();
-            foreach (var attribute in item.EnumerateObject())
-            {
-                _json.WritePropertyName(attribute.Name);
-                Attributes.WritePlain(_json, attribute.Value);
-            }
-            _json.WriteEndObject();
-        }
+        else Attributes.WriteItem(_json, item);
         _json.Flush();
         stream.WriteByte((byte)'\n');
     }

@@ -2,7 +2,6 @@
 // with a checkpoint per shard (Checkpoint), so that a restart neither re-reads nor misses records.
 // While following, nothing ends it but Ctrl-C: an endpoint that goes away, throttling beyond the
 // client's retries, or any other error is reported once and tried again with backoff.
-using System.Text;
 using Amazon.DynamoDBv2;
 
 namespace Cruddur.Ddb;

@@ -72,6 +72,18 @@ public static class Attributes
         }
     }
 
+    /// <summary>An item in DynamoDB's JSON as a JSON object with plain values (scan --json), as the SDK's items are written below.</summary>
+    public static void WriteItem(Utf8JsonWriter w, JsonElement item)
+    {
+        w.WriteStartObject();
+        foreach (var attribute in item.EnumerateObject())
+        {
+            w.WritePropertyName(attribute.Name);
+            WritePlain(w, attribute.Value);
+        }
+        w.WriteEndObject();
+    }
+
     /// <summary>An item as a JSON object with plain values, {"pk": "...", "n": 3}, without DynamoDB's type
     /// wrappers: as scan --json writes them from DynamoDB's JSON, so the two agree.</summary>
     public static void WriteItem(Utf8JsonWriter w, Dictionary<string, AttributeValue> item)
