@@ -149,10 +149,8 @@ public sealed class DropInTests
         {
             Delete(root, ddb, env);
             // the follower's checkpoint of this test's DynamoDB Local, kept where a user's is (the shared build cache is there too)
-            var cache = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb");
-            if (Directory.Exists(cache))
-                foreach (var checkpoint in Directory.GetFiles(cache, $"stream-*-{port}-cruddur-messages.json")) File.Delete(checkpoint);
+            if (Directory.Exists(Repo.Cache))
+                foreach (var checkpoint in Directory.GetFiles(Repo.Cache, $"stream-*-{port}-cruddur-messages.json")) File.Delete(checkpoint);
         }
     }
 

@@ -14,9 +14,7 @@ public sealed class EditorTests
     /// <summary>csharp-ls as a dotnet tool in the user's cache, installed from NuGet the first time.</summary>
     static string CsharpLs()
     {
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var dir = Path.Combine(cache, "cruddur-ddb", $"csharp-ls-{Version}");
+        var dir = Path.Combine(Repo.Cache, $"csharp-ls-{Version}");
         var tool = Path.Combine(dir, "csharp-ls");
         if (!File.Exists(tool))
         {
@@ -142,9 +140,7 @@ public sealed class EditorSettingsTests
     [Fact]
     public void Editorconfig_gives_every_script_and_every_cs_file_the_csharp_rules_and_the_bash_helpers_theirs()
     {
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var dir = Path.Combine(cache, "cruddur-ddb", "editorconfig-3.0.2");
+        var dir = Path.Combine(Repo.Cache, "editorconfig-3.0.2");
         if (!File.Exists(Path.Combine(dir, "node_modules", "editorconfig", "package.json")))
         {
             var install = Repo.Exec(Scripts.Command("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "editorconfig@3.0.2"]), timeout: TimeSpan.FromMinutes(5));

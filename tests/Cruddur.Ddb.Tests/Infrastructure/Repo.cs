@@ -59,9 +59,13 @@ public static class Repo
             foreach (var l in Directory.GetFiles(Locks, copy.Replace('/', '_') + "_*")) File.Delete(l);
     }
 
+    /// <summary>The scripts' cache folder for this user (XDG_CACHE_HOME, else ~/.cache): build locks, package images,
+    /// stream checkpoints, and the tools the tests install.</summary>
+    public static string Cache => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb");
+
     /// <summary>Where ./bin/ddb/build keeps its build locks, one per script path.</summary>
-    public static string Locks => Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } c ? c
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cruddur-ddb", "locks");
+    public static string Locks => Path.Combine(Cache, "locks");
 
     public static int FreePort()
     {
